@@ -1,0 +1,205 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Redis } from 'ioredis';
+
+import type {
+  CatalogConnector,
+  CatalogCourse,
+  CatalogCourseRun,
+  CatalogPage,
+  CatalogSeat,
+} from '../catalog.js';
+import { UpstreamError } from '../errors.js';
+import { chunk, mapConcurrent, type HttpClient } from '../http-client.js';
+import { CatalogCache } from './catalog-cache.js';
+import { toCourse, toCourseRun } from './mapping.js';
+import type { DiscoveryCourse, DiscoveryCourseRun, DiscoveryPage } from './wire-types.js';
+
+/** Discovery's largest page and the most keys one `keys=` filter takes. */
+const PAGE_SIZE = 100;
+const CRAWL_CONCURRENCY = 4;
+const CRAWL_LOCK_MS = 60_000;
+/** How long a caller waits for another instance's crawl before treating its SKUs as unknown. */
+const CRAWL_WAIT_MS = 5_000;
+const CRAWL_POLL_MS = 100;
+
+export interface DiscoveryCatalogOptions {
+  redis: Redis;
+  keyPrefix: string;
+  catalogCacheTtlSeconds: number;
+}
+
+/** The catalog over Open edX Course Discovery, read through a Redis cache. */
+export class DiscoveryCatalogConnector implements CatalogConnector {
+  readonly #http: HttpClient;
+  readonly #cache: CatalogCache;
+  /** Concurrent callers in this process share one crawl. */
+  #crawl: Promise<void> | null = null;
+
+  constructor(http: HttpClient, options: DiscoveryCatalogOptions) {
+    this.#http = http;
+    this.#cache = new CatalogCache(
+      options.redis,
+      options.keyPrefix,
+      options.catalogCacheTtlSeconds,
+    );
+  }
+
+  async listCourses(args: {
+    offset: number;
+    limit: number;
+    search?: string;
+  }): Promise<CatalogPage> {
+    const page = await this.#http.get<DiscoveryPage<DiscoveryCourse>>('/api/v1/courses/', {
+      query: {
+        limit: Math.min(Math.max(args.limit, 1), PAGE_SIZE),
+        offset: Math.max(args.offset, 0),
+        q: args.search?.trim() || undefined,
+      },
+    });
+    return { totalCount: page.count, courses: page.results.map(toCourse) };
+  }
+
+  async getCourses(keys: readonly string[]): Promise<Map<string, CatalogCourse | UpstreamError>> {
+    const wanted = usableKeys(keys);
+    const found: Map<string, DiscoveryCourse | UpstreamError> =
+      await this.#cache.getCourses(wanted);
+    const misses = wanted.filter((key) => !found.has(key));
+    if (misses.length > 0) {
+      try {
+        const fetched = await this.#fetchByKeys<DiscoveryCourse>('/api/v1/courses/', misses);
+        await this.#cache.store({ courses: fetched });
+        for (const course of fetched) found.set(course.key, course);
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        for (const key of misses) found.set(key, error);
+      }
+    }
+    return mapWanted(wanted, found, toCourse);
+  }
+
+  async getCourseRuns(
+    keys: readonly string[],
+  ): Promise<Map<string, CatalogCourseRun | UpstreamError>> {
+    const wanted = usableKeys(keys);
+    const found: Map<string, DiscoveryCourseRun | UpstreamError> =
+      await this.#cache.getRuns(wanted);
+    const misses = wanted.filter((key) => !found.has(key));
+    if (misses.length > 0) {
+      // During an outage the cached runs still answer; only the missing ones carry the error.
+      try {
+        const fetched = await this.#fetchByKeys<DiscoveryCourseRun>('/api/v1/course_runs/', misses);
+        await this.#cache.store({ runs: fetched });
+        for (const run of fetched) found.set(run.key, run);
+      } catch (error) {
+        if (!(error instanceof UpstreamError)) throw error;
+        for (const key of misses) found.set(key, error);
+      }
+    }
+    return mapWanted(wanted, found, toCourseRun);
+  }
+
+  async findSeats(skus: readonly string[]): Promise<Map<string, CatalogSeat>> {
+    const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
+    const runKeyBySku = await this.#cache.getSkuRuns(wanted);
+    const unindexed = wanted.filter((sku) => !runKeyBySku.has(sku));
+    // The freshness marker is what stops made-up SKUs from crawling the catalog on every request.
+    if (unindexed.length > 0 && !(await this.#cache.isSkuIndexFresh())) {
+      await this.#buildSkuIndex();
+      for (const [sku, runKey] of await this.#cache.getSkuRuns(unindexed)) {
+        runKeyBySku.set(sku, runKey);
+      }
+    }
+    const runs = await this.getCourseRuns([...new Set(runKeyBySku.values())]);
+    const seats = new Map<string, CatalogSeat>();
+    for (const sku of wanted) {
+      const runKey = runKeyBySku.get(sku);
+      const run = runKey ? runs.get(runKey) : undefined;
+      if (run instanceof UpstreamError) throw run;
+      const seat = run?.seats.find((s) => s.sku === sku);
+      if (seat) seats.set(sku, seat);
+    }
+    return seats;
+  }
+
+  async checkReachable(): Promise<void> {
+    await this.#http.get<unknown>('/health/');
+  }
+
+  async #fetchByKeys<T>(path: string, keys: readonly string[]): Promise<T[]> {
+    const pages = await Promise.all(
+      chunk(keys, PAGE_SIZE).map((batch) =>
+        this.#http.get<DiscoveryPage<T>>(path, {
+          query: { keys: batch.join(','), limit: PAGE_SIZE },
+        }),
+      ),
+    );
+    return pages.flatMap((page) => page.results);
+  }
+
+  #buildSkuIndex(): Promise<void> {
+    this.#crawl ??= this.#crawlUnderLock().finally(() => {
+      this.#crawl = null;
+    });
+    return this.#crawl;
+  }
+
+  async #crawlUnderLock(): Promise<void> {
+    const token = randomUUID();
+    if (!(await this.#cache.tryLockSkuIndex(token, CRAWL_LOCK_MS))) {
+      await this.#waitForOtherCrawl();
+      return;
+    }
+    try {
+      // Another instance may have finished a crawl between our freshness check and the lock.
+      if (await this.#cache.isSkuIndexFresh()) return;
+      await this.#crawlCourseRuns();
+      await this.#cache.markSkuIndexBuilt();
+    } finally {
+      await this.#cache.unlockSkuIndex(token);
+    }
+  }
+
+  async #crawlCourseRuns(): Promise<void> {
+    const path = '/api/v1/course_runs/';
+    const first = await this.#http.get<DiscoveryPage<DiscoveryCourseRun>>(path, {
+      query: { limit: PAGE_SIZE, offset: 0 },
+    });
+    await this.#cache.store({ runs: first.results });
+    const offsets: number[] = [];
+    for (let offset = PAGE_SIZE; offset < first.count; offset += PAGE_SIZE) offsets.push(offset);
+    await mapConcurrent(offsets, CRAWL_CONCURRENCY, async (offset) => {
+      const page = await this.#http.get<DiscoveryPage<DiscoveryCourseRun>>(path, {
+        query: { limit: PAGE_SIZE, offset },
+      });
+      await this.#cache.store({ runs: page.results });
+    });
+  }
+
+  async #waitForOtherCrawl(): Promise<void> {
+    const deadline = Date.now() + CRAWL_WAIT_MS;
+    while (Date.now() < deadline) {
+      await sleep(CRAWL_POLL_MS);
+      if (await this.#cache.isSkuIndexFresh()) return;
+    }
+  }
+}
+
+/** Deduplicated keys; a comma would split the upstream's `keys=` list, so no real key has one. */
+function usableKeys(keys: readonly string[]): string[] {
+  return [...new Set(keys)].filter((key) => key.length > 0 && !key.includes(','));
+}
+
+function mapWanted<W, M>(
+  wanted: string[],
+  found: Map<string, W | UpstreamError>,
+  map: (wire: W) => M,
+): Map<string, M | UpstreamError> {
+  const result = new Map<string, M | UpstreamError>();
+  for (const key of wanted) {
+    const wire = found.get(key);
+    if (wire instanceof UpstreamError) result.set(key, wire);
+    else if (wire) result.set(key, map(wire));
+  }
+  return result;
+}

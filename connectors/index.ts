@@ -1,0 +1,89 @@
+import type { Redis } from 'ioredis';
+
+import type { CatalogConnector } from './catalog.js';
+import { CommercetoolsOrderConnector } from './commercetools/commercetools-orders.js';
+import { CommercetoolsTokenProvider } from './commercetools/token-provider.js';
+import { DiscoveryCatalogConnector } from './discovery/discovery-catalog.js';
+import type { EnrollmentConnector } from './enrollment.js';
+import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
+import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
+import type { OrderConnector } from './orders.js';
+import type { PaymentConnector } from './payments.js';
+import { StripePaymentConnector } from './stripe/stripe-payments.js';
+
+export type { OnUpstreamRequest, UpstreamRequestEvent } from './http-client.js';
+export { createLoaders, primeCourses, primeOrders, type Loaders } from './loaders.js';
+
+export interface Connectors {
+  catalog: CatalogConnector;
+  enrollment: EnrollmentConnector;
+  payments: PaymentConnector;
+  orders: OrderConnector;
+}
+
+/** Base URLs have no trailing slash and no API path. */
+export interface ConnectorSettings {
+  discovery: { url: string };
+  lms: { url: string; apiKey: string };
+  stripe: { url: string; secretKey: string };
+  commercetools: {
+    apiUrl: string;
+    authUrl: string;
+    projectKey: string;
+    clientId: string;
+    clientSecret: string;
+  };
+}
+
+export interface ConnectorOptions {
+  redis: Redis;
+  /** Every Redis key the connectors write starts with this. */
+  keyPrefix: string;
+  timeoutMs: number;
+  catalogCacheTtlSeconds: number;
+  onRequest?: OnUpstreamRequest;
+}
+
+export function createConnectors(
+  settings: ConnectorSettings,
+  options: ConnectorOptions,
+): Connectors {
+  const { redis, keyPrefix, timeoutMs, onRequest } = options;
+  const common = { timeoutMs, ...(onRequest ? { onRequest } : {}) };
+  const ct = settings.commercetools;
+
+  const discovery = createHttpClient({
+    ...common,
+    upstream: 'catalog',
+    baseUrl: settings.discovery.url,
+  });
+  const lms = createHttpClient({
+    ...common,
+    upstream: 'enrollment',
+    baseUrl: settings.lms.url,
+    headers: { 'x-edx-api-key': settings.lms.apiKey },
+  });
+  const stripe = createHttpClient({
+    ...common,
+    upstream: 'payments',
+    baseUrl: settings.stripe.url,
+    headers: { authorization: `Bearer ${settings.stripe.secretKey}` },
+  });
+  const ctAuth = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.authUrl });
+  const ctApi = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.apiUrl });
+
+  return {
+    catalog: new DiscoveryCatalogConnector(discovery, {
+      redis,
+      keyPrefix,
+      catalogCacheTtlSeconds: options.catalogCacheTtlSeconds,
+    }),
+    enrollment: new LmsEnrollmentConnector(lms),
+    payments: new StripePaymentConnector(stripe, { redis, keyPrefix }),
+    orders: new CommercetoolsOrderConnector(
+      ctApi,
+      new CommercetoolsTokenProvider(ctAuth, ct),
+      ct.projectKey,
+    ),
+  };
+}

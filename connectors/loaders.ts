@@ -1,0 +1,75 @@
+import DataLoader from 'dataloader';
+
+import type { CatalogCourse, CatalogCourseRun, CatalogSeat } from './catalog.js';
+import type { Enrollment } from './enrollment.js';
+import type { Connectors } from './index.js';
+import type { Order } from './orders.js';
+import type { Payment } from './payments.js';
+
+export interface Loaders {
+  courseRun: DataLoader<string, CatalogCourseRun | null>;
+  course: DataLoader<string, CatalogCourse | null>;
+  seatBySku: DataLoader<string, CatalogSeat | null>;
+  enrollmentsByUsername: DataLoader<string, Enrollment[]>;
+  payment: DataLoader<string, Payment | null>;
+  order: DataLoader<string, Order | null>;
+}
+
+/**
+ * Loaders for ONE request: create them in the request context, never at module level, so no
+ * learner ever sees another's cached answer and nothing outlives the request.
+ */
+export function createLoaders(connectors: Connectors): Loaders {
+  const { catalog, enrollment, payments, orders } = connectors;
+  return {
+    courseRun: new DataLoader(byKey<CatalogCourseRun>((keys) => catalog.getCourseRuns(keys))),
+    course: new DataLoader(byKey<CatalogCourse>((keys) => catalog.getCourses(keys))),
+    seatBySku: new DataLoader(byKey((skus) => catalog.findSeats(skus))),
+    enrollmentsByUsername: new DataLoader(async (usernames: readonly string[]) => {
+      // The LMS has no batch lookup: one request per user, each failing on its own.
+      const settled = await Promise.allSettled(
+        usernames.map((username) => enrollment.listEnrollments(username)),
+      );
+      return settled.map((result) =>
+        result.status === 'fulfilled' ? result.value : toError(result.reason),
+      );
+    }),
+    payment: new DataLoader(byKey((ids) => payments.getPayments(ids))),
+    order: new DataLoader(byKey((ids) => orders.getOrders(ids))),
+  };
+}
+
+/** Primes the order loader with a listed page, so resolving each order again costs nothing. */
+export function primeOrders(loaders: Loaders, orders: Iterable<Order>): void {
+  for (const order of orders) loaders.order.clear(order.id).prime(order.id, order);
+}
+
+/** Primes the course loader (and its runs) with a listed page. */
+export function primeCourses(loaders: Loaders, courses: Iterable<CatalogCourse>): void {
+  for (const course of courses) {
+    loaders.course.clear(course.key).prime(course.key, course);
+    for (const run of course.runs) loaders.courseRun.clear(run.key).prime(run.key, run);
+  }
+}
+
+/**
+ * Adapts a "map of what was found" lookup to DataLoader: one value, null or Error per key, in key
+ * order. A lookup may map single keys to an Error (a partial outage) or fail as a whole.
+ */
+function byKey<V>(
+  lookup: (keys: readonly string[]) => Promise<Map<string, V | Error>>,
+): (keys: readonly string[]) => Promise<(V | null | Error)[]> {
+  return async (keys) => {
+    try {
+      const found = await lookup(keys);
+      return keys.map((key) => found.get(key) ?? null);
+    } catch (error) {
+      const failure = toError(error);
+      return keys.map(() => failure);
+    }
+  };
+}
+
+function toError(reason: unknown): Error {
+  return reason instanceof Error ? reason : new Error(String(reason));
+}

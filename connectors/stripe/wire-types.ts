@@ -1,0 +1,31 @@
+/** Stripe's JSON, as far as the gateway reads it (docs/upstream-apis.md). */
+
+export type StripePaymentIntentStatus =
+  | 'requires_payment_method'
+  | 'requires_confirmation'
+  | 'requires_action'
+  | 'processing'
+  | 'requires_capture'
+  | 'canceled'
+  | 'succeeded';
+
+export interface StripePaymentIntent {
+  id: string;
+  object: 'payment_intent';
+  /** Minor units of `currency`. */
+  amount: number;
+  amount_received: number;
+  /** Lower case, e.g. "usd". */
+  currency: string;
+  status: StripePaymentIntentStatus;
+  client_secret: string | null;
+  /** Unix seconds. */
+  created: number;
+  latest_charge: string | null;
+  metadata: Record<string, string>;
+  last_payment_error: { code?: string; message?: string; type?: string } | null;
+}
+
+export interface StripeErrorBody {
+  error: { type: string; code?: string; message?: string };
+}

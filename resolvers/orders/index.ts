@@ -1,0 +1,41 @@
+import type { Resolvers } from '../../schema/__generated__/resolvers-types.js';
+import { requireViewer } from '../../workflows/access.js';
+import { quoteCheckout } from '../../workflows/checkout.js';
+import { findOrder, listOrdersOf } from '../../workflows/orders.js';
+
+export const ordersResolvers: Resolvers = {
+  Query: {
+    me: (_parent, _args, ctx) => requireViewer(ctx),
+    order: (_parent, { id }, ctx) => findOrder(ctx, id),
+    checkoutPreview: (_parent, { skus }, ctx) => quoteCheckout(ctx, skus),
+  },
+  User: {
+    // Only the signed-in user resolves: this subgraph knows no other user's username.
+    __resolveReference: (reference, ctx) => {
+      const viewer = requireViewer(ctx);
+      return reference.id === viewer.userId ? viewer : null;
+    },
+    id: (user) => user.userId,
+    orders: (user, args, ctx) => listOrdersOf(ctx, user, args),
+  },
+  Order: {
+    __resolveReference: (reference, ctx) => findOrder(ctx, reference.id),
+    lines: (order) => order.lines.map((line) => ({ line, order })),
+  },
+  OrderLine: {
+    id: ({ line }) => line.id,
+    status: ({ line }) => line.status,
+    price: ({ line }) => line.price,
+    // Through the line's course run, not the SKU: a page of orders then needs one catalog batch.
+    product: async ({ line }, _args, ctx) => {
+      const run = await ctx.loaders.courseRun.load(line.courseRunKey);
+      return run?.seats.find((seat) => seat.sku === line.sku) ?? null;
+    },
+    enrollment: async ({ line, order }, _args, ctx) => {
+      const enrollments = await ctx.loaders.enrollmentsByUsername.load(order.ownerUsername);
+      return (
+        enrollments.find((enrollment) => enrollment.courseRunKey === line.courseRunKey) ?? null
+      );
+    },
+  },
+};

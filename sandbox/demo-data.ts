@@ -1,0 +1,3 @@
+/** The demo data every sandbox starts with: catalog, users, and the users' order history. */
+export * from './demo-catalog.js';
+export * from './demo-orders.js';

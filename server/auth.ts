@@ -1,0 +1,126 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { parse as parseCookies } from 'cookie';
+import {
+  createLocalJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwtVerify,
+  type JWTPayload,
+  type JWTVerifyGetKey,
+} from 'jose';
+import type { JwtConfig } from './config.js';
+
+/** The signed-in caller, from the claims of a verified edX JWT. */
+export interface Viewer {
+  /** The LMS user id. */
+  userId: string;
+  username: string;
+  email: string | null;
+  /** `administrator: true` in the token: may read any order and run support operations. */
+  isStaff: boolean;
+}
+
+/** Who is calling: a verified viewer, nobody, or somebody whose credentials were refused. */
+export type Authentication =
+  { viewer: Viewer; problem: null } | { viewer: null; problem: 'missing' | 'invalid' };
+
+export const ANONYMOUS: Authentication = { viewer: null, problem: 'missing' };
+const INVALID: Authentication = { viewer: null, problem: 'invalid' };
+
+const HEADER_PAYLOAD_COOKIE = 'edx-jwt-cookie-header-payload';
+const SIGNATURE_COOKIE = 'edx-jwt-cookie-signature';
+const AUTHORIZATION = /^(?:JWT|Bearer)\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)\s*$/i;
+
+/** A presented token, or why there is none usable. */
+export type PresentedCredentials =
+  { token: string } | { token: null; problem: 'missing' | 'invalid' };
+
+/**
+ * Finds the caller's token: the Authorization header (`JWT …` or `Bearer …`) wins; otherwise the
+ * edX cookie pair, whose two halves are joined as header.payload + "." + signature.
+ */
+export function findCredentials(
+  authorization: string | undefined,
+  cookieHeader: string | undefined,
+): PresentedCredentials {
+  if (authorization !== undefined && authorization !== '') {
+    const match = AUTHORIZATION.exec(authorization);
+    return match?.[1] ? { token: match[1] } : { token: null, problem: 'invalid' };
+  }
+  if (!cookieHeader) return { token: null, problem: 'missing' };
+  const cookies = parseCookies(cookieHeader);
+  const headerPayload = cookies[HEADER_PAYLOAD_COOKIE];
+  const signature = cookies[SIGNATURE_COOKIE];
+  if (headerPayload === undefined && signature === undefined) {
+    return { token: null, problem: 'missing' };
+  }
+  // One cookie without the other is a broken session, not an anonymous visit.
+  if (!headerPayload || !signature) return { token: null, problem: 'invalid' };
+  return { token: `${headerPayload}.${signature}` };
+}
+
+export type Authenticator = (credentials: PresentedCredentials) => Promise<Authentication>;
+
+const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS512'];
+
+/**
+ * Builds the token check. The algorithm is pinned by which key would verify it: HS256 only with
+ * the configured secret, RS256/RS512 only with the JWK set, so a token cannot choose `none` or
+ * pass off an HMAC made with the public key.
+ */
+export function createAuthenticator(config: JwtConfig): Authenticator {
+  const jwks: JWTVerifyGetKey | null = config.publicSigningJwkSet
+    ? createLocalJWKSet(config.publicSigningJwkSet)
+    : null;
+  const secret = config.secretKey ? new TextEncoder().encode(config.secretKey) : null;
+  const options = {
+    issuer: config.issuer,
+    audience: config.audience,
+    requiredClaims: ['exp', 'iat'],
+    clockTolerance: 5,
+  };
+
+  const verify = async (token: string): Promise<JWTPayload> => {
+    const { alg } = decodeProtectedHeader(token);
+    if (alg === 'HS256' && secret) {
+      return (await jwtVerify(token, secret, { ...options, algorithms: ['HS256'] })).payload;
+    }
+    if (alg !== undefined && ASYMMETRIC_ALGORITHMS.includes(alg) && jwks) {
+      return (await jwtVerify(token, jwks, { ...options, algorithms: ASYMMETRIC_ALGORITHMS }))
+        .payload;
+    }
+    throw new joseErrors.JOSEAlgNotAllowed(`alg ${String(alg)} is not accepted`);
+  };
+
+  return async (credentials) => {
+    if (credentials.token === null) return credentials.problem === 'missing' ? ANONYMOUS : INVALID;
+    let claims: JWTPayload;
+    try {
+      claims = await verify(credentials.token);
+    } catch {
+      // Which check failed (expired, wrong audience, bad signature) stays on the server.
+      return INVALID;
+    }
+    const viewer = viewerFromClaims(claims);
+    return viewer ? { viewer, problem: null } : INVALID;
+  };
+}
+
+function viewerFromClaims(claims: JWTPayload): Viewer | null {
+  const userId = claims['user_id'];
+  const username = claims['preferred_username'];
+  const email = claims['email'];
+  if (typeof userId !== 'number' && typeof userId !== 'string') return null;
+  if (String(userId) === '' || typeof username !== 'string' || username === '') return null;
+  return {
+    userId: String(userId),
+    username,
+    email: typeof email === 'string' ? email : null,
+    isStaff: claims['administrator'] === true,
+  };
+}
+
+/** Reads the credentials of an HTTP request (or a WebSocket upgrade request). */
+export function credentialsFromHeaders(headers: IncomingHttpHeaders): PresentedCredentials {
+  return findCredentials(headers.authorization, headers.cookie);
+}

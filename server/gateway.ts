@@ -1,0 +1,150 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
+import { expressMiddleware } from '@as-integrations/express5';
+import { buildSubgraphSchema } from '@apollo/subgraph';
+import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
+import cors from 'cors';
+import express from 'express';
+import { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createConnectors, type Connectors } from '../connectors/index.js';
+import { buildResolvers } from '../resolvers/index.js';
+import { loadTypeDefs } from '../schema/index.js';
+import { createAuthenticator } from './auth.js';
+import type { GatewayConfig, UpstreamsConfig } from './config.js';
+import { createContextBuilder, type GatewayContext } from './context.js';
+import { createErrorFormatter } from './format-error.js';
+import { createGraphiqlRouter } from './graphiql/index.js';
+import { createHealthRouter } from './health.js';
+import { queryLimitProtection } from './limits.js';
+import { createMetrics } from './metrics.js';
+import { isAllowedOrigin } from './origins.js';
+
+export interface GatewayOptions {
+  config: GatewayConfig;
+  /** Every upstream resolved: configured, or served by the sandbox. */
+  upstreams: UpstreamsConfig;
+  /** The Redis actually in use (REDIS_URL, or a private development server). */
+  redisUrl: string;
+  logger: Logger;
+  /** Listen on this host; defaults to all interfaces. */
+  host?: string;
+}
+
+export interface Gateway {
+  /** e.g. http://127.0.0.1:4000 */
+  readonly url: string;
+  readonly httpServer: Server;
+  readonly connectors: Connectors;
+  /** Stops accepting requests, lets those in flight finish, then releases Redis. */
+  close(): Promise<void>;
+}
+
+const GRAPHQL_PATH = '/graphql';
+const MAX_BODY_BYTES = '100kb';
+
+/** Wires config, connectors, schema and HTTP together and starts listening. */
+export async function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const { config, logger } = options;
+  const production = config.nodeEnv === 'production';
+  const redis = new Redis(options.redisUrl, {
+    maxRetriesPerRequest: 2,
+    enableAutoPipelining: true,
+  });
+  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+
+  const metrics = createMetrics();
+  const connectors = createConnectors(
+    {
+      discovery: { url: options.upstreams.discovery.url },
+      lms: options.upstreams.lms,
+      stripe: {
+        url: options.upstreams.stripe.url,
+        secretKey: options.upstreams.stripe.secretKey,
+      },
+      commercetools: options.upstreams.commercetools,
+    },
+    {
+      redis,
+      keyPrefix: config.redis.keyPrefix,
+      timeoutMs: config.upstreamTimeoutMs,
+      catalogCacheTtlSeconds: config.catalogCacheTtlSeconds,
+      onRequest: metrics.recordUpstreamRequest,
+    },
+  );
+
+  const app = express();
+  app.disable('x-powered-by');
+  const httpServer = createServer(app);
+  const limits = queryLimitProtection();
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: buildSubgraphSchema({
+      typeDefs: loadTypeDefs(),
+      // Codegen types the resolvers by GatewayContext; the subgraph builder takes them untyped.
+      resolvers: buildResolvers() as unknown as GraphQLResolverMap<unknown>,
+    }),
+    logger,
+    introspection: !production,
+    includeStacktraceInErrorResponses: !production,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    formatError: createErrorFormatter({ logger, exposeStackTraces: !production }),
+    validationRules: limits.validationRules,
+    plugins: [
+      ...limits.plugins,
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      // Apollo's default landing page loads from a CDN; GraphiQL is served from our own files.
+      ApolloServerPluginLandingPageDisabled(),
+      ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
+      metrics.graphqlPlugin,
+    ],
+  });
+  await apollo.start();
+
+  const buildContext = createContextBuilder({
+    connectors,
+    authenticate: createAuthenticator(config.jwt),
+    logger,
+  });
+
+  app.use(createHealthRouter({ redis, connectors }));
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  // CORS first, so preflights are answered before any router claims OPTIONS for the path.
+  app.use(
+    GRAPHQL_PATH,
+    cors<cors.CorsRequest>({
+      origin: (origin, callback) =>
+        callback(null, origin === undefined || isAllowedOrigin(origin, config.allowedOrigins)),
+      credentials: true,
+    }),
+  );
+  if (!production) app.use(createGraphiqlRouter({ endpointPath: GRAPHQL_PATH }));
+  app.use(
+    GRAPHQL_PATH,
+    express.json({ limit: MAX_BODY_BYTES }),
+    expressMiddleware(apollo, { context: ({ req }) => buildContext(req.headers) }),
+  );
+
+  await new Promise<void>((resolve, reject) => {
+    httpServer.once('error', reject);
+    httpServer.listen(config.port, options.host, () => resolve());
+  });
+  const address = httpServer.address() as AddressInfo;
+  const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
+
+  return {
+    url,
+    httpServer,
+    connectors,
+    async close() {
+      await apollo.stop();
+      redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import { pino } from 'pino';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
+import { startGateway } from './gateway.js';
+import { ensureRedis, RedisUnavailableError } from './redis.js';
+import { resolveUpstreams } from './sandboxed-upstreams.js';
+
+/** `npm start`: the gateway, with the sandbox for every upstream left unconfigured. */
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(error.message);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel });
+
+  let redis;
+  try {
+    redis = await ensureRedis({
+      url: config.redis.url,
+      mayStartPrivate: config.redis.isDefault && config.nodeEnv !== 'production',
+      logger,
+    });
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) exitWith(error.message);
+    throw error;
+  }
+
+  const { upstreams, sandbox } = await resolveUpstreams(config, {
+    basePort: config.port === 0 ? 0 : config.port + 100,
+    webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
+  });
+  const gateway = await startGateway({ config, upstreams, redisUrl: redis.url, logger });
+
+  const publicUrl = gateway.url.replace('127.0.0.1', 'localhost');
+  logger.info(`commerce-gateway listening on ${gateway.url}`);
+  if (sandbox) {
+    logger.info({ sandbox: sandbox.urls }, 'sandbox upstreams started on loopback');
+  }
+  if (config.nodeEnv !== 'production') {
+    logger.info(`GraphiQL: open ${publicUrl}/graphql in a browser`);
+    if (sandbox?.urls.lms) {
+      logger.info(`Token for GraphiQL: npm run token -- alice   (or: bob, carol, staff)`);
+    }
+  }
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: draining`);
+    await gateway.close();
+    await sandbox?.close();
+    await redis.stop();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function exitWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+await main();

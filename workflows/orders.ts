@@ -1,0 +1,54 @@
+import { z } from 'zod';
+import type { Order } from '../connectors/orders.js';
+import type { Viewer } from '../server/auth.js';
+import type { GatewayContext } from '../server/context.js';
+import { canSeeOrder, requireViewer } from './access.js';
+import { checkPageSize, decodeCursor, encodeCursor, type Connection } from './paging.js';
+
+export type OrderConnection = Connection<Order>;
+
+const orderCursor = z.object({
+  placedAt: z.iso.datetime({ offset: true }),
+  id: z.string().min(1).max(64),
+});
+
+/**
+ * The viewer's orders, newest first. The cursor is the last order's (placedAt, id), so orders
+ * placed while a client pages through never shift a page: nothing is lost or repeated.
+ */
+export async function listOrdersOf(
+  ctx: GatewayContext,
+  owner: Viewer,
+  args: { first: number; after?: string | null },
+): Promise<OrderConnection> {
+  const viewer = requireViewer(ctx);
+  checkPageSize(args.first);
+  if (!viewer.isStaff && owner.userId !== viewer.userId) {
+    return { pageInfo: { hasNextPage: false, endCursor: null }, edges: [] };
+  }
+  const after = args.after ? decodeCursor(args.after, orderCursor) : undefined;
+  const page = await ctx.connectors.orders.listCustomerOrders({
+    ownerId: owner.userId,
+    first: args.first,
+    ...(after ? { after } : {}),
+  });
+  const edges = page.orders.map((order) => {
+    ctx.loaders.order.prime(order.id, order);
+    return { cursor: encodeCursor({ placedAt: order.placedAt, id: order.id }), node: order };
+  });
+  return {
+    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
+    edges,
+  };
+}
+
+// Order ids are the order system's UUIDs; anything else cannot name an order, so it is not sent.
+const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
+
+/** An order the viewer may see, or null: another learner's order looks exactly like a missing one. */
+export async function findOrder(ctx: GatewayContext, id: string): Promise<Order | null> {
+  const viewer = requireViewer(ctx);
+  if (!ORDER_ID.test(id)) return null;
+  const order = await ctx.loaders.order.load(id);
+  return order && canSeeOrder(viewer, order) ? order : null;
+}
