@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
+import { ConfigError, loadConfig } from '../../../server/config.js';
+
+const PRODUCTION = {
+  NODE_ENV: 'production',
+  DISCOVERY_URL: 'https://discovery.example.org/',
+  LMS_URL: 'https://courses.example.org',
+  LMS_API_KEY: 'key',
+  STRIPE_API_URL: 'https://api.stripe.com',
+  STRIPE_SECRET_KEY: 'sk_live_x',
+  STRIPE_WEBHOOK_SECRET: 'whsec_x',
+  COMMERCETOOLS_API_URL: 'https://api.europe-west1.gcp.commercetools.com',
+  COMMERCETOOLS_AUTH_URL: 'https://auth.europe-west1.gcp.commercetools.com',
+  COMMERCETOOLS_PROJECT_KEY: 'edx',
+  COMMERCETOOLS_CLIENT_ID: 'id',
+  COMMERCETOOLS_CLIENT_SECRET: 'secret',
+  JWT_ISSUER: 'https://courses.example.org/oauth2',
+  JWT_AUDIENCE: 'lms-key',
+  JWT_PUBLIC_SIGNING_JWK_SET: JSON.stringify({ keys: [{ kty: 'RSA', n: 'abc', e: 'AQAB' }] }),
+  ALLOWED_ORIGINS: 'https://learning.example.org, https://apps.example.org',
+};
+
+function configError(environment: Record<string, string>): string {
+  try {
+    loadConfig(environment);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return (error as ConfigError).message;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('configuration', () => {
+  it('leaves every upstream to the sandbox when nothing is set', () => {
+    const config = loadConfig({});
+    expect(config.port).toBe(4000);
+    expect(config.redis).toEqual({
+      url: 'redis://127.0.0.1:6379',
+      isDefault: true,
+      keyPrefix: 'cgw:',
+    });
+    expect(config.upstreams).toEqual({
+      discovery: null,
+      lms: null,
+      stripe: null,
+      commercetools: null,
+    });
+    expect(config.jwt.secretKey).toBe(SANDBOX_CREDENTIALS.jwt.secretKey);
+    expect(config.allowedOrigins).toContain('http://localhost:*');
+  });
+
+  it('reads a full production configuration, trimming trailing slashes from URLs', () => {
+    const config = loadConfig(PRODUCTION);
+    expect(config.upstreams.discovery).toEqual({ url: 'https://discovery.example.org' });
+    expect(config.jwt.secretKey).toBeNull();
+    expect(config.jwt.publicSigningJwkSet?.keys).toHaveLength(1);
+    expect(config.allowedOrigins).toEqual([
+      'https://learning.example.org',
+      'https://apps.example.org',
+    ]);
+  });
+
+  it.each([
+    [{ PORT: 'eighty' }, /^Invalid configuration: PORT /],
+    [{ PORT: '70000' }, /^Invalid configuration: PORT /],
+    [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV /],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^Invalid configuration: REDIS_URL /],
+    [{ DISCOVERY_URL: 'ftp://discovery.example.org' }, /^Invalid configuration: DISCOVERY_URL /],
+    [{ LMS_URL: 'https://courses.example.org' }, /LMS_API_KEY is required when LMS_URL is set/],
+    [
+      { STRIPE_API_URL: 'https://api.stripe.com', STRIPE_SECRET_KEY: 'sk' },
+      /STRIPE_WEBHOOK_SECRET is required/,
+    ],
+    [{ COMMERCETOOLS_API_URL: 'https://api.example.com' }, /COMMERCETOOLS_AUTH_URL is required/],
+    [{ JWT_PUBLIC_SIGNING_JWK_SET: '{not json' }, /JWT_PUBLIC_SIGNING_JWK_SET is not valid JSON/],
+    [
+      { JWT_PUBLIC_SIGNING_JWK_SET: '{"keys": []}' },
+      /^Invalid configuration: JWT_PUBLIC_SIGNING_JWK_SET/,
+    ],
+    [{ JWT_SECRET_KEY: 'short' }, /JWT_SECRET_KEY must be at least 16 characters/],
+    [
+      { ALLOWED_ORIGINS: 'https://ok.example.org,javascript:alert(1)' },
+      /^Invalid configuration: ALLOWED_ORIGINS/,
+    ],
+    [{ UPSTREAM_TIMEOUT_MS: '5' }, /^Invalid configuration: UPSTREAM_TIMEOUT_MS/],
+  ])('stops on %o with one line naming the variable', (environment, message) => {
+    const text = configError(environment);
+    expect(text).toMatch(message);
+    expect(text).not.toContain('\n');
+  });
+
+  it('refuses to let the sandbox serve anything in production', () => {
+    const { DISCOVERY_URL: _omitted, ...rest } = PRODUCTION;
+    expect(configError(rest)).toMatch(/DISCOVERY_URL is not set, and the sandbox may not serve it/);
+    const { ALLOWED_ORIGINS: _origins, ...noOrigins } = PRODUCTION;
+    expect(configError(noOrigins)).toMatch(/ALLOWED_ORIGINS/);
+  });
+});
