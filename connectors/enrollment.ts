@@ -12,5 +12,14 @@ export interface EnrollmentConnector {
   listEnrollments(username: string): Promise<Enrollment[]>;
   /** The user's enrollment in one course run, or null when there is none. */
   getEnrollment(username: string, courseRunKey: string): Promise<Enrollment | null>;
+  /** Creates or reactivates the enrollment (idempotent), recording the order that paid for it. */
+  enroll(args: {
+    username: string;
+    courseRunKey: string;
+    mode: string;
+    orderNumber: string;
+  }): Promise<Enrollment>;
+  /** Deactivates the enrollment; the LMS wants its current mode repeated. */
+  unenroll(args: { username: string; courseRunKey: string; mode: string }): Promise<Enrollment>;
   checkReachable(): Promise<void>;
 }

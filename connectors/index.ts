@@ -25,7 +25,8 @@ export interface Connectors {
 export interface ConnectorSettings {
   discovery: { url: string };
   lms: { url: string; apiKey: string };
-  stripe: { url: string; secretKey: string };
+  /** `webhookSecret` is the webhook endpoint's signing secret (`whsec_…`). */
+  stripe: { url: string; secretKey: string; webhookSecret: string };
   commercetools: {
     apiUrl: string;
     authUrl: string;
@@ -79,7 +80,11 @@ export function createConnectors(
       catalogCacheTtlSeconds: options.catalogCacheTtlSeconds,
     }),
     enrollment: new LmsEnrollmentConnector(lms),
-    payments: new StripePaymentConnector(stripe, { redis, keyPrefix }),
+    payments: new StripePaymentConnector(stripe, {
+      redis,
+      keyPrefix,
+      webhookSecret: settings.stripe.webhookSecret,
+    }),
     orders: new CommercetoolsOrderConnector(
       ctApi,
       new CommercetoolsTokenProvider(ctAuth, ct),

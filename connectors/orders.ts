@@ -49,6 +49,43 @@ export interface Order {
   total: Money;
   payment: PaymentReference | null;
   lines: OrderLine[];
+  /** The purchase's idempotency key, unique per owner. */
+  idempotencyKey: string | null;
+  /** The processor's refund, once one was made. */
+  refundId: string | null;
+  /** The idempotency key of the refund request that moved it to REFUND_PENDING. */
+  refundRequestKey: string | null;
+}
+
+export interface NewOrderLine {
+  sku: string;
+  courseRunKey: string;
+  mode: string;
+  /** The product's name, shown by the order system. */
+  title: string;
+  price: Money;
+}
+
+/** An order as the gateway computed it from the catalog, before the order system stores it. */
+export interface NewOrder {
+  number: string;
+  ownerId: string;
+  ownerUsername: string;
+  ownerEmail: string | null;
+  status: OrderStatus;
+  total: Money;
+  idempotencyKey: string;
+  lines: NewOrderLine[];
+}
+
+/** The fields an update may change; absent fields stay as they are. */
+export interface OrderChange {
+  status?: OrderStatus;
+  payment?: PaymentReference;
+  refundId?: string;
+  refundRequestKey?: string;
+  /** New statuses of some lines, by line id. */
+  lineStatuses?: Record<string, LineStatus>;
 }
 
 /** Where a page of a customer's orders starts: just after this order, newest first. */
@@ -72,5 +109,22 @@ export interface OrderConnector {
   }): Promise<OrderPage>;
   /** Orders by id, in one upstream request; unknown ids are absent from the map. */
   getOrders(ids: readonly string[]): Promise<Map<string, Order>>;
+  /** Stores a new order; the order system assigns its id. */
+  createOrder(order: NewOrder): Promise<Order>;
+  /**
+   * Applies the change to exactly this version of the order. Throws UpstreamConflictError when
+   * the order changed since: the caller re-reads it and decides again.
+   */
+  updateOrder(order: Pick<Order, 'id' | 'version'>, change: OrderChange): Promise<Order>;
+  /** The owner's order placed with this purchase idempotency key, or null. */
+  findOrderByIdempotencyKey(ownerId: string, idempotencyKey: string): Promise<Order | null>;
+  /**
+   * Orders in one of the statuses, last modified in the given window, oldest change first: what
+   * the reconciler looks at to move orders left behind. `offset` pages through more than `limit`.
+   */
+  listOrdersInStatus(
+    statuses: readonly OrderStatus[],
+    args: { modifiedBefore: string; modifiedAfter?: string; limit: number; offset?: number },
+  ): Promise<Order[]>;
   checkReachable(): Promise<void>;
 }

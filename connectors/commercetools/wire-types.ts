@@ -20,6 +20,7 @@ export interface CtOrderFields {
   paymentProvider: string;
   paymentId: string;
   refundId: string;
+  refundRequestKey: string;
   idempotencyKey: string;
 }
 
@@ -55,6 +56,50 @@ export interface CtOrder {
   totalPrice: CtMoney;
   lineItems: CtLineItem[];
   custom?: CtCustomFields<CtOrderFields>;
+}
+
+/** A LineItemImportDraft, as the gateway writes it. */
+export interface CtLineItemImportDraft {
+  productId: string;
+  name: Record<string, string>;
+  variant: { sku: string };
+  quantity: number;
+  price: { value: CtMoney };
+  totalPrice: CtMoney;
+  custom: CtCustomFieldsDraft<CtLineFields>;
+}
+
+export interface CtCustomFieldsDraft<F> {
+  type: { typeId: 'type'; key: string };
+  fields: Partial<F>;
+}
+
+/** An OrderImportDraft, as the gateway writes it. */
+export interface CtOrderImportDraft {
+  orderNumber: string;
+  customerEmail?: string;
+  orderState: CtOrderState;
+  paymentState: CtPaymentState;
+  totalPrice: CtMoney;
+  lineItems: CtLineItemImportDraft[];
+  custom: CtCustomFieldsDraft<CtOrderFields>;
+}
+
+/** The order update actions the gateway uses. */
+export type CtOrderUpdateAction =
+  | { action: 'setCustomField'; name: keyof CtOrderFields; value: string }
+  | {
+      action: 'setLineItemCustomField';
+      lineItemId: string;
+      name: keyof CtLineFields;
+      value: string;
+    }
+  | { action: 'changeOrderState'; orderState: CtOrderState }
+  | { action: 'changePaymentState'; paymentState: CtPaymentState };
+
+export interface CtOrderUpdate {
+  version: number;
+  actions: CtOrderUpdateAction[];
 }
 
 export interface CtPagedQuery<T> {

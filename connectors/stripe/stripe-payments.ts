@@ -1,14 +1,24 @@
 import type { Redis } from 'ioredis';
+import Stripe from 'stripe';
 
 import { mapConcurrent, type HttpClient } from '../http-client.js';
 import { UpstreamRejectedError } from '../errors.js';
-import { fromMinorUnits } from '../money.js';
-import type { Payment, PaymentConnector, PaymentStatus } from '../payments.js';
-import type { StripePaymentIntent } from './wire-types.js';
+import { fromMinorUnits, toMinorUnits, type Money } from '../money.js';
+import {
+  WebhookSignatureError,
+  type Payment,
+  type PaymentConnector,
+  type PaymentEvent,
+  type PaymentStatus,
+  type Refund,
+} from '../payments.js';
+import type { StripeEvent, StripePaymentIntent, StripeRefund } from './wire-types.js';
 
 const PARALLEL_REQUESTS = 8;
 /** Terminal intents never change, but need not live forever in Redis either. */
 const TERMINAL_CACHE_TTL_SECONDS = 7 * 24 * 60 * 60;
+/** How old a webhook's signed timestamp may be, as Stripe's own libraries default to. */
+const WEBHOOK_TOLERANCE_SECONDS = 300;
 
 const STATUSES: Record<string, PaymentStatus> = {
   requires_payment_method: 'REQUIRES_PAYMENT_METHOD',
@@ -23,9 +33,27 @@ const STATUSES: Record<string, PaymentStatus> = {
 
 const TERMINAL: ReadonlySet<PaymentStatus> = new Set(['SUCCEEDED', 'CANCELED']);
 
+const REFUND_STATUSES: Record<string, Refund['status']> = {
+  pending: 'PENDING',
+  requires_action: 'PENDING',
+  succeeded: 'SUCCEEDED',
+  failed: 'FAILED',
+  canceled: 'CANCELED',
+};
+
+/** The event types whose `data.object` is a PaymentIntent the gateway acts on. */
+const PAYMENT_INTENT_EVENTS: ReadonlySet<string> = new Set([
+  'payment_intent.succeeded',
+  'payment_intent.payment_failed',
+  'payment_intent.canceled',
+  'payment_intent.processing',
+]);
+
 export interface StripePaymentsOptions {
   redis: Redis;
   keyPrefix: string;
+  /** The endpoint's signing secret (`whsec_…`) that webhooks are verified with. */
+  webhookSecret: string;
 }
 
 /** Payments over Stripe PaymentIntents; `http` must already send the Bearer secret key. */
@@ -34,11 +62,13 @@ export class StripePaymentConnector implements PaymentConnector {
   readonly #http: HttpClient;
   readonly #redis: Redis;
   readonly #prefix: string;
+  readonly #webhookSecret: string;
 
   constructor(http: HttpClient, options: StripePaymentsOptions) {
     this.#http = http;
     this.#redis = options.redis;
     this.#prefix = `${options.keyPrefix}payments:stripe:pi:`;
+    this.#webhookSecret = options.webhookSecret;
   }
 
   async getPayments(ids: readonly string[]): Promise<Map<string, Payment>> {
@@ -46,24 +76,84 @@ export class StripePaymentConnector implements PaymentConnector {
     const payments = await this.#cached(wanted);
     const misses = wanted.filter((id) => !payments.has(id));
     const fetched = await mapConcurrent(misses, PARALLEL_REQUESTS, (id) => this.#fetch(id));
-    const terminal = fetched.filter((p): p is Payment => p !== null && TERMINAL.has(p.status));
-    if (terminal.length > 0) {
-      const pipeline = this.#redis.pipeline();
-      for (const payment of terminal) {
-        pipeline.set(
-          this.#prefix + payment.id,
-          JSON.stringify(payment),
-          'EX',
-          TERMINAL_CACHE_TTL_SECONDS,
-        );
-      }
-      await pipeline.exec();
-    }
+    await this.#cacheTerminal(fetched);
     misses.forEach((id, i) => {
       const payment = fetched[i];
       if (payment) payments.set(id, payment);
     });
     return payments;
+  }
+
+  async getFreshPayment(id: string): Promise<Payment | null> {
+    if (id.length === 0) return null;
+    const payment = await this.#fetch(id);
+    await this.#cacheTerminal([payment]);
+    return payment;
+  }
+
+  async createPayment(args: {
+    amount: Money;
+    idempotencyKey: string;
+    orderId: string;
+    metadata: Record<string, string>;
+  }): Promise<Payment> {
+    const intent = await this.#http.post<StripePaymentIntent>('/v1/payment_intents', {
+      form: {
+        amount: String(toMinorUnits(args.amount)),
+        currency: args.amount.currencyCode.toLowerCase(),
+        // The order id is written last so that no metadata entry can disown the payment.
+        ...metadataForm({ ...args.metadata, order_id: args.orderId }),
+        'automatic_payment_methods[enabled]': 'true',
+      },
+      headers: { 'idempotency-key': args.idempotencyKey },
+    });
+    return toPayment(intent);
+  }
+
+  async refundPayment(args: {
+    paymentId: string;
+    idempotencyKey: string;
+    metadata: Record<string, string>;
+  }): Promise<Refund> {
+    const refund = await this.#http.post<StripeRefund>('/v1/refunds', {
+      form: { payment_intent: args.paymentId, ...metadataForm(args.metadata) },
+      headers: { 'idempotency-key': args.idempotencyKey },
+    });
+    return toRefund(refund, args.paymentId);
+  }
+
+  /**
+   * Verified by the official library (HMAC-SHA256 of `t.rawBody`, any matching `v1`, constant-time
+   * comparison, at most 300 s old). `Stripe.webhooks` is static: no client, key or network.
+   */
+  parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): PaymentEvent {
+    let event: unknown;
+    try {
+      event = Stripe.webhooks.constructEvent(
+        rawBody,
+        signatureHeader ?? '',
+        this.#webhookSecret,
+        WEBHOOK_TOLERANCE_SECONDS,
+      );
+    } catch (error) {
+      // Neither the library's error (it carries the header and the payload) nor its message
+      // (which can quote the body) is kept: a logger must not write out a payment's details.
+      throw new WebhookSignatureError(
+        error instanceof SyntaxError
+          ? 'The webhook body is not JSON'
+          : error instanceof Stripe.errors.StripeSignatureVerificationError
+            ? `The webhook signature is not valid (${verificationReason(error.message)})`
+            : 'The webhook could not be verified',
+      );
+    }
+    // The library rejects old timestamps only; one far in the future is as suspect.
+    const signedAt = Number(/(?:^|,)\s*t=(\d+)/.exec(signatureHeader ?? '')?.[1]);
+    if (signedAt - Date.now() / 1000 > WEBHOOK_TOLERANCE_SECONDS) {
+      throw new WebhookSignatureError(
+        'The webhook signature is not valid (timestamp in the future)',
+      );
+    }
+    return toPaymentEvent(event);
   }
 
   async checkReachable(): Promise<void> {
@@ -82,12 +172,31 @@ export class StripePaymentConnector implements PaymentConnector {
       const value = values[i];
       if (!value) return;
       try {
-        found.set(id, JSON.parse(value) as Payment);
+        const payment = JSON.parse(value) as Partial<Payment>;
+        // An entry written before a field existed is a miss; the fresh answer overwrites it.
+        if (payment.orderId !== undefined && payment.lastErrorCode !== undefined) {
+          found.set(id, payment as Payment);
+        }
       } catch {
         // A corrupt entry is a miss; the fresh answer overwrites it.
       }
     });
     return found;
+  }
+
+  async #cacheTerminal(payments: readonly (Payment | null)[]): Promise<void> {
+    const terminal = payments.filter((p): p is Payment => p !== null && TERMINAL.has(p.status));
+    if (terminal.length === 0) return;
+    const pipeline = this.#redis.pipeline();
+    for (const payment of terminal) {
+      pipeline.set(
+        this.#prefix + payment.id,
+        JSON.stringify(payment),
+        'EX',
+        TERMINAL_CACHE_TTL_SECONDS,
+      );
+    }
+    await pipeline.exec();
   }
 
   async #fetch(id: string): Promise<Payment | null> {
@@ -112,5 +221,54 @@ export function toPayment(intent: StripePaymentIntent): Payment {
     status,
     amount: fromMinorUnits(intent.amount, intent.currency),
     clientSecret: TERMINAL.has(status) ? null : intent.client_secret,
+    orderId: intent.metadata?.['order_id'] ?? null,
+    lastErrorCode: intent.last_payment_error?.code ?? null,
   };
+}
+
+export function toRefund(refund: StripeRefund, paymentId: string): Refund {
+  return {
+    id: refund.id,
+    paymentId: refund.payment_intent ?? paymentId,
+    // A status Stripe adds later is shown as still pending: never as done, never as failed.
+    status: REFUND_STATUSES[refund.status] ?? 'PENDING',
+    amount: fromMinorUnits(refund.amount, refund.currency),
+  };
+}
+
+/**
+ * Stripe's bracket syntax, keys sorted: a retry with the same idempotency key must send the same
+ * parameters, whatever order the caller built its metadata in.
+ */
+function metadataForm(metadata: Record<string, string>): Record<string, string> {
+  const form: Record<string, string> = {};
+  for (const key of Object.keys(metadata).sort()) {
+    form[`metadata[${key}]`] = metadata[key] ?? '';
+  }
+  return form;
+}
+
+/** The first line of the library's message: fixed text that never quotes the header or body. */
+function verificationReason(message: string): string {
+  return (message.split('\n')[0] ?? '').trim().slice(0, 120);
+}
+
+function toPaymentEvent(value: unknown): PaymentEvent {
+  const event = value as Partial<StripeEvent> | null;
+  if (
+    typeof event !== 'object' ||
+    event === null ||
+    typeof event.id !== 'string' ||
+    typeof event.type !== 'string'
+  ) {
+    throw new WebhookSignatureError('The webhook body is not a Stripe event');
+  }
+  if (!PAYMENT_INTENT_EVENTS.has(event.type)) {
+    return { id: event.id, type: event.type, paymentId: null };
+  }
+  const paymentId: unknown = event.data?.object?.id;
+  if (typeof paymentId !== 'string' || paymentId.length === 0) {
+    throw new WebhookSignatureError('The webhook event names no payment');
+  }
+  return { id: event.id, type: event.type, paymentId };
 }

@@ -29,3 +29,27 @@ export interface StripePaymentIntent {
 export interface StripeErrorBody {
   error: { type: string; code?: string; message?: string };
 }
+
+export type StripeRefundStatus =
+  'pending' | 'requires_action' | 'succeeded' | 'failed' | 'canceled';
+
+export interface StripeRefund {
+  id: string;
+  object: 'refund';
+  /** Minor units of `currency`. */
+  amount: number;
+  currency: string;
+  payment_intent: string | null;
+  status: StripeRefundStatus;
+  created: number;
+  metadata: Record<string, string>;
+}
+
+/** A webhook event's envelope; `data.object` is a PaymentIntent, Refund or Charge. */
+export interface StripeEvent {
+  id: string;
+  object: 'event';
+  type: string;
+  created: number;
+  data: { object: { id?: unknown; object?: unknown } };
+}

@@ -56,6 +56,8 @@ describe('Stripe payments', () => {
         currencyCode: first?.currency,
       },
       clientSecret: null,
+      orderId: first?.id,
+      lastErrorCode: null,
     });
 
     world.sandbox.stripe.resetStats();
@@ -84,6 +86,8 @@ describe('Stripe payments', () => {
       status: 'REQUIRES_PAYMENT_METHOD',
       amount: { amount: '123.45', currencyCode: 'EUR' },
       clientSecret: created.client_secret,
+      orderId: null,
+      lastErrorCode: null,
     });
     await world.connectors.payments.getPayments([created.id]);
     expect(world.sandbox.stripe.stats()[GET_INTENT]).toBe(2);
@@ -100,7 +104,7 @@ describe('Stripe payments', () => {
   it('is refused with a wrong secret key', async () => {
     const settings = settingsFor(world.sandbox);
     const wrong = createConnectors(
-      { ...settings, stripe: { url: settings.stripe.url, secretKey: 'sk_test_wrong' } },
+      { ...settings, stripe: { ...settings.stripe, secretKey: 'sk_test_wrong' } },
       {
         redis: world.redis,
         keyPrefix: world.keyPrefix,

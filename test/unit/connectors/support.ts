@@ -8,14 +8,18 @@ import {
   type UpstreamRequestEvent,
 } from '../../../connectors/index.js';
 import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
-import { startSandbox, type SandboxServer } from '../../../sandbox/index.js';
+import {
+  startSandbox,
+  type SandboxServer,
+  type SandboxStripeServer,
+} from '../../../sandbox/index.js';
 
 /** The sandbox with all four upstreams, which is what startSandbox() gives without `only`. */
 export interface Sandbox {
   urls: Record<'discovery' | 'lms' | 'stripe' | 'commercetoolsApi' | 'commercetoolsAuth', string>;
   discovery: SandboxServer;
   lms: SandboxServer;
-  stripe: SandboxServer;
+  stripe: SandboxStripeServer;
   commercetools: SandboxServer;
   close(): Promise<void>;
 }
@@ -103,7 +107,11 @@ export function settingsFor(sandbox: Sandbox): Parameters<typeof createConnector
   return {
     discovery: { url: sandbox.urls.discovery },
     lms: { url: sandbox.urls.lms, apiKey: SANDBOX_CREDENTIALS.lmsApiKey },
-    stripe: { url: sandbox.urls.stripe, secretKey: SANDBOX_CREDENTIALS.stripeSecretKey },
+    stripe: {
+      url: sandbox.urls.stripe,
+      secretKey: SANDBOX_CREDENTIALS.stripeSecretKey,
+      webhookSecret: SANDBOX_CREDENTIALS.stripeWebhookSecret,
+    },
     commercetools: {
       apiUrl: sandbox.urls.commercetoolsApi,
       authUrl: sandbox.urls.commercetoolsAuth,
