@@ -3,11 +3,13 @@ import type { Resolvers } from '../schema/__generated__/resolvers-types.js';
 import { catalogResolvers } from './catalog/index.js';
 import { enrollmentsResolvers } from './enrollments/index.js';
 import { ordersResolvers } from './orders/index.js';
+import { orderMutationResolvers } from './orders/mutations.js';
 import { paymentsResolvers } from './payments/index.js';
 
 const domains: Resolvers[] = [
   catalogResolvers,
   ordersResolvers,
+  orderMutationResolvers,
   paymentsResolvers,
   enrollmentsResolvers,
 ];

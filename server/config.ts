@@ -1,5 +1,6 @@
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
+import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 
 /**
@@ -27,6 +28,20 @@ export interface GatewayConfig {
   jwt: JwtConfig;
   allowedOrigins: string[];
   logLevel: string;
+  jobs: JobsConfig;
+}
+
+export interface JobsConfig {
+  /** Run the order worker inside the gateway process (otherwise: npm run worker). */
+  workerInProcess: boolean;
+  concurrency: number;
+  attempts: number;
+  backoffMs: number;
+  lockMs: number;
+  reconcileEveryMs: number;
+  reconcileQuietMs: number;
+  /** Which fulfillment module serves which product mode. */
+  moduleByMode: Record<string, ModuleName>;
 }
 
 export interface DiscoveryConfig {
@@ -86,6 +101,32 @@ const jwkSet = z
 
 const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be origins like https://example.org');
 
+const DEFAULT_MODULES =
+  'audit=enrollment,verified=enrollment,professional=enrollment,no-id-professional=enrollment,credit=enrollment';
+
+const moduleMap = z.string().transform((text, ctx) => {
+  const map: Record<string, ModuleName> = {};
+  for (const entry of text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
+    const [mode, module] = entry.split('=').map((part) => part.trim());
+    if (!mode || !(MODULE_NAMES as readonly string[]).includes(module ?? '')) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `has "${entry}"; write mode=module with a module among ${MODULE_NAMES.join(', ')}`,
+      });
+      return z.NEVER;
+    }
+    map[mode] = module as ModuleName;
+  }
+  return map;
+});
+
+const flag = z
+  .enum(['true', 'false', '1', '0'])
+  .transform((value) => value === 'true' || value === '1');
+
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -118,6 +159,14 @@ const environmentSchema = z.object({
     )
     .pipe(z.array(origin))
     .optional(),
+  RUN_WORKER: flag.default(true),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(1000).default(100),
+  JOB_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  JOB_BACKOFF_MS: z.coerce.number().int().min(1).max(3_600_000).default(1000),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
+  RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
+  RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
+  FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -226,5 +275,15 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
+    jobs: {
+      workerInProcess: env.RUN_WORKER,
+      concurrency: env.WORKER_CONCURRENCY,
+      attempts: env.JOB_ATTEMPTS,
+      backoffMs: env.JOB_BACKOFF_MS,
+      lockMs: env.JOB_LOCK_MS,
+      reconcileEveryMs: Math.round(env.RECONCILE_INTERVAL_SECONDS * 1000),
+      reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
+      moduleByMode: env.FULFILLMENT_MODULES,
+    },
   };
 }

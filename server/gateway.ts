@@ -9,9 +9,8 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/index.js';
 import cors from 'cors';
 import express from 'express';
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createConnectors, type Connectors } from '../connectors/index.js';
+import type { Connectors } from '../connectors/index.js';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
@@ -22,6 +21,8 @@ import { createGraphiqlRouter } from './graphiql/index.js';
 import { createHealthRouter } from './health.js';
 import { queryLimitProtection } from './limits.js';
 import { createMetrics } from './metrics.js';
+import { createCommerceRuntime, type CommerceRuntime } from './runtime.js';
+import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
 
 export interface GatewayOptions {
@@ -40,6 +41,7 @@ export interface Gateway {
   readonly url: string;
   readonly httpServer: Server;
   readonly connectors: Connectors;
+  readonly runtime: CommerceRuntime;
   /** Stops accepting requests, lets those in flight finish, then releases Redis. */
   close(): Promise<void>;
 }
@@ -51,31 +53,16 @@ const MAX_BODY_BYTES = '100kb';
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const { config, logger } = options;
   const production = config.nodeEnv === 'production';
-  const redis = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: 2,
-    enableAutoPipelining: true,
-  });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
-
   const metrics = createMetrics();
-  const connectors = createConnectors(
-    {
-      discovery: { url: options.upstreams.discovery.url },
-      lms: options.upstreams.lms,
-      stripe: {
-        url: options.upstreams.stripe.url,
-        secretKey: options.upstreams.stripe.secretKey,
-      },
-      commercetools: options.upstreams.commercetools,
-    },
-    {
-      redis,
-      keyPrefix: config.redis.keyPrefix,
-      timeoutMs: config.upstreamTimeoutMs,
-      catalogCacheTtlSeconds: config.catalogCacheTtlSeconds,
-      onRequest: metrics.recordUpstreamRequest,
-    },
-  );
+  const runtime = createCommerceRuntime({
+    config,
+    upstreams: options.upstreams,
+    redisUrl: options.redisUrl,
+    logger,
+    onUpstreamRequest: metrics.recordUpstreamRequest,
+  });
+  const { redis, services } = runtime;
+  if (config.jobs.workerInProcess) await runtime.startWorker();
 
   const app = express();
   app.disable('x-powered-by');
@@ -106,12 +93,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   await apollo.start();
 
   const buildContext = createContextBuilder({
-    connectors,
+    services,
     authenticate: createAuthenticator(config.jwt),
-    logger,
   });
 
-  app.use(createHealthRouter({ redis, connectors }));
+  app.use(createHealthRouter({ redis, connectors: services.connectors }));
+  app.use(createStripeWebhookRouter({ services, redis, keyPrefix: config.redis.keyPrefix }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -141,10 +128,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   return {
     url,
     httpServer,
-    connectors,
+    connectors: services.connectors,
+    runtime,
     async close() {
       await apollo.stop();
-      redis.disconnect();
+      await runtime.close();
     },
   };
 }

@@ -43,31 +43,61 @@ export async function resolveUpstreams(
     });
   }
 
+  return {
+    sandbox,
+    upstreams: fillFromSandbox(configured, sandbox?.urls ?? {}, sandbox?.credentials),
+  };
+}
+
+/**
+ * The upstreams of a sandbox started by another process (a gateway's `npm start`, or
+ * `npm run sandbox`) on its fixed ports: how a separately run worker finds the same sandbox.
+ */
+export async function upstreamsOfRunningSandbox(
+  config: GatewayConfig,
+  basePort: number,
+): Promise<UpstreamsConfig> {
+  const { SANDBOX_CREDENTIALS } = await import('../sandbox/credentials.js');
+  const at = (offset: number) => `http://127.0.0.1:${basePort + offset}`;
+  return fillFromSandbox(
+    config.upstreams,
+    {
+      discovery: at(1),
+      lms: at(2),
+      stripe: at(3),
+      commercetoolsApi: at(4),
+      commercetoolsAuth: at(4),
+    },
+    SANDBOX_CREDENTIALS,
+  );
+}
+
+function fillFromSandbox(
+  configured: GatewayConfig['upstreams'],
+  urls: Sandbox['urls'],
+  credentials: Sandbox['credentials'] | undefined,
+): UpstreamsConfig {
   const served = (name: string, url: string | undefined): string => {
     if (!url) throw new Error(`The sandbox did not start ${name}`);
     return url;
   };
-  const credentials = sandbox?.credentials;
   return {
-    sandbox,
-    upstreams: {
-      discovery: configured.discovery ?? { url: served('discovery', sandbox?.urls.discovery) },
-      lms: configured.lms ?? {
-        url: served('lms', sandbox?.urls.lms),
-        apiKey: credentials?.lmsApiKey ?? '',
-      },
-      stripe: configured.stripe ?? {
-        url: served('stripe', sandbox?.urls.stripe),
-        secretKey: credentials?.stripeSecretKey ?? '',
-        webhookSecret: credentials?.stripeWebhookSecret ?? '',
-      },
-      commercetools: configured.commercetools ?? {
-        apiUrl: served('commercetools', sandbox?.urls.commercetoolsApi),
-        authUrl: served('commercetools auth', sandbox?.urls.commercetoolsAuth),
-        projectKey: credentials?.commercetools.projectKey ?? '',
-        clientId: credentials?.commercetools.clientId ?? '',
-        clientSecret: credentials?.commercetools.clientSecret ?? '',
-      },
+    discovery: configured.discovery ?? { url: served('discovery', urls.discovery) },
+    lms: configured.lms ?? {
+      url: served('lms', urls.lms),
+      apiKey: credentials?.lmsApiKey ?? '',
+    },
+    stripe: configured.stripe ?? {
+      url: served('stripe', urls.stripe),
+      secretKey: credentials?.stripeSecretKey ?? '',
+      webhookSecret: credentials?.stripeWebhookSecret ?? '',
+    },
+    commercetools: configured.commercetools ?? {
+      apiUrl: served('commercetools', urls.commercetoolsApi),
+      authUrl: served('commercetools auth', urls.commercetoolsAuth),
+      projectKey: credentials?.commercetools.projectKey ?? '',
+      clientId: credentials?.commercetools.clientId ?? '',
+      clientSecret: credentials?.commercetools.clientSecret ?? '',
     },
   };
 }

@@ -3,7 +3,10 @@ import type { GraphQLResolveInfo, GraphQLScalarType, GraphQLScalarTypeConfig } f
 import type { CatalogCourse as CatalogCourseModel, CatalogCourseRun as CatalogCourseRunModel, CatalogSeat as CatalogSeatModel } from '../../connectors/catalog.js';
 import type { Order as OrderModel } from '../../connectors/orders.js';
 import type { OrderLineParent as OrderLineParentModel } from '../../resolvers/parents.js';
-import type { Payment as PaymentModel } from '../../connectors/payments.js';
+import type { Payment as PaymentModel, Refund as RefundModel } from '../../connectors/payments.js';
+import type { PurchaseResult as PurchaseResultModel } from '../../workflows/purchase.js';
+import type { RefundResult as RefundResultModel } from '../../workflows/refund.js';
+import type { RetryResult as RetryResultModel } from '../../workflows/fulfillment.js';
 import type { Enrollment as EnrollmentModel } from '../../connectors/enrollment.js';
 import type { Viewer as ViewerModel } from '../../server/auth.js';
 import type { CheckoutQuote as CheckoutQuoteModel, CheckoutQuoteLine as CheckoutQuoteLineModel } from '../../workflows/checkout.js';
@@ -101,6 +104,34 @@ export type Money = {
   currencyCode: Scalars['String']['output'];
 };
 
+export type Mutation = {
+  __typename?: 'Mutation';
+  /**
+   * Places an order for the SKUs at catalog prices and opens its payment. Idempotent on
+   * (learner, input.idempotencyKey): the same key returns the same order and payment.
+   */
+  purchase: Maybe<PurchasePayload>;
+  /** Refunds a fulfilled order and revokes its enrollments. The owner's own orders; staff: any. */
+  refundOrder: Maybe<RefundOrderPayload>;
+  /** Runs an order's failed lines again. Staff only. */
+  retryFulfillment: Maybe<RetryFulfillmentPayload>;
+};
+
+
+export type MutationPurchaseArgs = {
+  input: PurchaseInput;
+};
+
+
+export type MutationRefundOrderArgs = {
+  input: RefundOrderInput;
+};
+
+
+export type MutationRetryFulfillmentArgs = {
+  orderId: Scalars['ID']['input'];
+};
+
 export type Order = {
   __typename?: 'Order';
   id: Scalars['ID']['output'];
@@ -189,6 +220,22 @@ export type Product = {
   sku: Scalars['ID']['output'];
 };
 
+export type PurchaseInput = {
+  /** Chosen by the client, one per purchase attempt (1 to 128 of A-Z a-z 0-9 _ - : .). */
+  idempotencyKey: Scalars['String']['input'];
+  /** The products to buy, each once. */
+  skus: Array<Scalars['ID']['input']>;
+};
+
+export type PurchasePayload = {
+  __typename?: 'PurchasePayload';
+  /** Null when userErrors say why nothing was ordered. */
+  order: Maybe<Order>;
+  /** Null for a free order, or when nothing was ordered. */
+  payment: Maybe<Payment>;
+  userErrors: Array<UserError>;
+};
+
 export type Query = {
   __typename?: 'Query';
   /** What the given SKUs would cost now, with prices from the catalog. Needs credentials. */
@@ -237,6 +284,42 @@ export type QueryProductArgs = {
   sku: Scalars['ID']['input'];
 };
 
+/** Money given back to the payer by the processor. */
+export type Refund = {
+  __typename?: 'Refund';
+  amount: Money;
+  id: Scalars['ID']['output'];
+  status: RefundStatus;
+};
+
+export type RefundOrderInput = {
+  /** Chosen by the client: the same key returns the same refund. */
+  idempotencyKey: Scalars['String']['input'];
+  orderId: Scalars['ID']['input'];
+  /** Why the learner asks for the refund, kept with the refund at the processor. */
+  reason?: InputMaybe<Scalars['String']['input']>;
+};
+
+export type RefundOrderPayload = {
+  __typename?: 'RefundOrderPayload';
+  order: Maybe<Order>;
+  /** Null for a free order, which had no payment to refund. */
+  refund: Maybe<Refund>;
+  userErrors: Array<UserError>;
+};
+
+export type RefundStatus =
+  | 'CANCELED'
+  | 'FAILED'
+  | 'PENDING'
+  | 'SUCCEEDED';
+
+export type RetryFulfillmentPayload = {
+  __typename?: 'RetryFulfillmentPayload';
+  order: Maybe<Order>;
+  userErrors: Array<UserError>;
+};
+
 export type User = {
   __typename?: 'User';
   email: Maybe<Scalars['String']['output']>;
@@ -269,6 +352,7 @@ export type UserErrorCode =
   | 'EMPTY_CART'
   | 'MIXED_CURRENCIES'
   | 'NOT_PURCHASABLE'
+  | 'ORDER_NOT_FOUND'
   | 'REFUND_NOT_ALLOWED'
   | 'RETRY_NOT_ALLOWED'
   | 'SKU_NOT_FOUND';
@@ -397,6 +481,7 @@ export type ResolversTypes = {
   Enrollment: ResolverTypeWrapper<EnrollmentModel>;
   LineStatus: LineStatus;
   Money: ResolverTypeWrapper<Money>;
+  Mutation: ResolverTypeWrapper<Record<PropertyKey, never>>;
   Order: ResolverTypeWrapper<OrderModel>;
   OrderConnection: ResolverTypeWrapper<OrderConnectionModel>;
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
@@ -406,7 +491,14 @@ export type ResolversTypes = {
   Payment: ResolverTypeWrapper<PaymentModel>;
   PaymentStatus: PaymentStatus;
   Product: ResolverTypeWrapper<CatalogSeatModel>;
+  PurchaseInput: PurchaseInput;
+  PurchasePayload: ResolverTypeWrapper<PurchaseResultModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Refund: ResolverTypeWrapper<RefundModel>;
+  RefundOrderInput: RefundOrderInput;
+  RefundOrderPayload: ResolverTypeWrapper<RefundResultModel>;
+  RefundStatus: RefundStatus;
+  RetryFulfillmentPayload: ResolverTypeWrapper<RetryResultModel>;
   User: ResolverTypeWrapper<ViewerModel>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -427,6 +519,7 @@ export type ResolversParentTypes = {
   DateTime: Scalars['DateTime']['output'];
   Enrollment: EnrollmentModel;
   Money: Money;
+  Mutation: Record<PropertyKey, never>;
   Order: OrderModel;
   OrderConnection: OrderConnectionModel;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
@@ -434,7 +527,13 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payment: PaymentModel;
   Product: CatalogSeatModel;
+  PurchaseInput: PurchaseInput;
+  PurchasePayload: PurchaseResultModel;
   Query: Record<PropertyKey, never>;
+  Refund: RefundModel;
+  RefundOrderInput: RefundOrderInput;
+  RefundOrderPayload: RefundResultModel;
+  RetryFulfillmentPayload: RetryResultModel;
   User: ViewerModel;
   UserError: UserError;
 };
@@ -495,6 +594,12 @@ export type MoneyResolvers<ContextType = GatewayContext, ParentType extends Reso
   currencyCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
 };
 
+export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  purchase?: Resolver<Maybe<ResolversTypes['PurchasePayload']>, ParentType, ContextType, RequireFields<MutationPurchaseArgs, 'input'>>;
+  refundOrder?: Resolver<Maybe<ResolversTypes['RefundOrderPayload']>, ParentType, ContextType, RequireFields<MutationRefundOrderArgs, 'input'>>;
+  retryFulfillment?: Resolver<Maybe<ResolversTypes['RetryFulfillmentPayload']>, ParentType, ContextType, RequireFields<MutationRetryFulfillmentArgs, 'orderId'>>;
+};
+
 export type OrderResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -545,6 +650,12 @@ export type ProductResolvers<ContextType = GatewayContext, ParentType extends Re
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type PurchasePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PurchasePayload'] = ResolversParentTypes['PurchasePayload']> = {
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
 export type QueryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
   checkoutPreview?: Resolver<Maybe<ResolversTypes['CheckoutPreview']>, ParentType, ContextType, RequireFields<QueryCheckoutPreviewArgs, 'skus'>>;
   course?: Resolver<Maybe<ResolversTypes['Course']>, ParentType, ContextType, RequireFields<QueryCourseArgs, 'key'>>;
@@ -553,6 +664,23 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'sku'>>;
+};
+
+export type RefundResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['RefundStatus'], ParentType, ContextType>;
+};
+
+export type RefundOrderPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RefundOrderPayload'] = ResolversParentTypes['RefundOrderPayload']> = {
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  refund?: Resolver<Maybe<ResolversTypes['Refund']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
+};
+
+export type RetryFulfillmentPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RetryFulfillmentPayload'] = ResolversParentTypes['RetryFulfillmentPayload']> = {
+  order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
+  userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
 export type UserResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
@@ -580,6 +708,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   DateTime?: GraphQLScalarType;
   Enrollment?: EnrollmentResolvers<ContextType>;
   Money?: MoneyResolvers<ContextType>;
+  Mutation?: MutationResolvers<ContextType>;
   Order?: OrderResolvers<ContextType>;
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
@@ -587,7 +716,11 @@ export type Resolvers<ContextType = GatewayContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  PurchasePayload?: PurchasePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Refund?: RefundResolvers<ContextType>;
+  RefundOrderPayload?: RefundOrderPayloadResolvers<ContextType>;
+  RetryFulfillmentPayload?: RetryFulfillmentPayloadResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };

@@ -59,7 +59,7 @@ export async function startTestGateway(
     config,
     upstreams,
     redisUrl: config.redis.url,
-    logger: pino({ level: 'silent' }),
+    logger: pino({ level: config.logLevel }),
     host: '127.0.0.1',
   });
   sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);

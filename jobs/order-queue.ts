@@ -1,0 +1,70 @@
+import { Queue, type JobsOptions } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
+
+export const ORDER_QUEUE = 'orders';
+export const RECONCILE_JOB = 'reconcile';
+
+export interface OrderJobData {
+  orderId: string;
+}
+
+export interface OrderQueueSettings {
+  /** Prefix of the queue's Redis keys (BullMQ's own namespace under the gateway's prefix). */
+  prefix: string;
+  attempts: number;
+  backoffMs: number;
+}
+
+/** BullMQ wants ids without ':'; a kind and an order id never have one. */
+export function orderJobId(kind: OrderJobKind, orderId: string): string {
+  return `${kind}-${orderId}`;
+}
+
+const PENDING_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
+
+/**
+ * The order jobs queue. A job's id is derived from its order, so adding the same order's job
+ * again while it exists adds nothing; completed jobs are kept a week and failed ones until an
+ * operator removes them, so what happened stays inspectable.
+ */
+export function createOrderQueue(connection: Redis, settings: OrderQueueSettings) {
+  const defaultJobOptions: JobsOptions = {
+    attempts: settings.attempts,
+    backoff: { type: 'exponential', delay: settings.backoffMs, jitter: 0.5 },
+    removeOnComplete: { age: 7 * 24 * 3600 },
+    removeOnFail: false,
+  };
+  const queue = new Queue<OrderJobData>(ORDER_QUEUE, {
+    connection,
+    prefix: settings.prefix,
+    defaultJobOptions,
+  });
+
+  const add = (kind: OrderJobKind, orderId: string) =>
+    queue.add(kind, { orderId }, { jobId: orderJobId(kind, orderId) });
+
+  const jobs: OrderJobs = {
+    async enqueue(kind, orderId) {
+      await add(kind, orderId);
+    },
+    async rerun(kind, orderId) {
+      const job = await queue.getJob(orderJobId(kind, orderId));
+      const state = job ? await job.getState() : 'unknown';
+      if (PENDING_STATES.has(state)) return;
+      if (job && state === 'failed') {
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        return;
+      }
+      if (job) await job.remove();
+      await add(kind, orderId);
+    },
+    async isPending(kind, orderId) {
+      const job = await queue.getJob(orderJobId(kind, orderId));
+      return job ? PENDING_STATES.has(await job.getState()) : false;
+    },
+  };
+  return { queue, jobs };
+}
+
+export type OrderQueue = ReturnType<typeof createOrderQueue>;

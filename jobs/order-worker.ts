@@ -1,0 +1,96 @@
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import {
+  fulfillOrder,
+  TransientFulfillmentError,
+  type FulfillmentModules,
+} from '../workflows/fulfillment.js';
+import { OrderNotFoundError } from '../workflows/order-updates.js';
+import { reconcileOrders } from '../workflows/reconcile.js';
+import { completeRefund } from '../workflows/refund.js';
+import type { CommerceServices } from '../workflows/services.js';
+import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from './order-queue.js';
+
+export interface OrderWorkerSettings {
+  prefix: string;
+  concurrency: number;
+  /** How long a job's lock lasts: a worker that died mid-job gives it up after this long. */
+  lockMs: number;
+  reconcileEveryMs: number;
+  /** The reconciler leaves alone orders changed more recently than this. */
+  reconcileQuietMs: number;
+}
+
+/**
+ * Runs order jobs: fulfillment, refunds, and the periodic reconciler. Close it on SIGTERM:
+ * `close()` stops taking jobs and waits for the ones in hand to finish.
+ */
+export async function startOrderWorker(options: {
+  connection: Redis;
+  queue: OrderQueue;
+  services: CommerceServices;
+  modules: FulfillmentModules;
+  settings: OrderWorkerSettings;
+  logger: Logger;
+}) {
+  const { services, modules, settings, logger } = options;
+
+  const process = async (job: Job<OrderJobData>): Promise<string> => {
+    if (job.name === RECONCILE_JOB) {
+      const report = await reconcileOrders(services, { quietForMs: settings.reconcileQuietMs });
+      return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}`;
+    }
+    const run = { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) };
+    try {
+      const order =
+        job.name === 'refund'
+          ? await completeRefund(services, job.data.orderId, modules, run)
+          : await fulfillOrder(services, job.data.orderId, modules, run);
+      // Kept as a failed job, for support to see and retry.
+      if (order.status === 'FULFILLMENT_ERROR' || order.status === 'REFUND_ERROR') {
+        throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);
+      }
+      return order.status;
+    } catch (error) {
+      if (error instanceof OrderNotFoundError) throw new UnrecoverableError(error.message);
+      if (!(error instanceof TransientFulfillmentError) && !(error instanceof UnrecoverableError)) {
+        logger.warn({ err: error, jobId: job.id }, 'order job failed; it will be retried');
+      }
+      throw error;
+    }
+  };
+
+  const worker = new Worker<OrderJobData, string>(ORDER_QUEUE, process, {
+    connection: options.connection,
+    prefix: settings.prefix,
+    concurrency: settings.concurrency,
+    lockDuration: settings.lockMs,
+    // A job whose worker died is noticed within half a lock, then run again by a live worker.
+    stalledInterval: Math.max(500, Math.floor(settings.lockMs / 2)),
+    maxStalledCount: 5,
+  });
+  worker.on('error', (error) => logger.error({ err: error }, 'order worker error'));
+  worker.on('failed', (job, error) => {
+    if (job && error instanceof UnrecoverableError) {
+      logger.warn({ jobId: job.id, reason: error.message }, 'order job failed for good');
+    }
+  });
+
+  await options.queue.queue.upsertJobScheduler(
+    RECONCILE_JOB,
+    { every: settings.reconcileEveryMs },
+    {
+      name: RECONCILE_JOB,
+      data: { orderId: '' },
+      opts: { removeOnComplete: 10, removeOnFail: 10 },
+    },
+  );
+  await worker.waitUntilReady();
+  return {
+    worker,
+    close: () => worker.close(),
+  };
+}
+
+export type OrderWorker = Awaited<ReturnType<typeof startOrderWorker>>;

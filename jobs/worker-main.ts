@@ -1,0 +1,52 @@
+import { pino } from 'pino';
+import { ConfigError, loadConfig, type GatewayConfig } from '../server/config.js';
+import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
+import { createCommerceRuntime } from '../server/runtime.js';
+import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
+
+/**
+ * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways
+ * started with RUN_WORKER=false. Upstreams left unconfigured are the sandbox that a gateway's
+ * `npm start` (or `npm run sandbox`) runs on PORT+101..104.
+ */
+async function main(): Promise<void> {
+  let config: GatewayConfig;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(error.message);
+    throw error;
+  }
+  const logger = pino({ level: config.logLevel });
+  try {
+    await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
+  } catch (error) {
+    if (error instanceof RedisUnavailableError) exitWith(error.message);
+    throw error;
+  }
+  const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
+  const runtime = createCommerceRuntime({ config, upstreams, redisUrl: config.redis.url, logger });
+  await runtime.startWorker();
+  logger.info(
+    { concurrency: config.jobs.concurrency },
+    'order worker started: fulfillment, refunds and the reconciler',
+  );
+
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: finishing the jobs in hand`);
+    await runtime.close();
+    process.exit(0);
+  };
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+}
+
+function exitWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+await main();

@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis';
+import type { LineStatus, Order, OrderStatus } from '../connectors/orders.js';
+import type { OrderEvents } from '../workflows/services.js';
+
+/** What subscribers receive about an order: its status and its lines' statuses after a change. */
+export interface OrderStatusEvent {
+  orderId: string;
+  ownerId: string;
+  status: OrderStatus;
+  lines: { id: string; status: LineStatus }[];
+  /** The order system's version: newer changes carry higher versions, so stale ones can be dropped. */
+  version: number;
+  occurredAt: string;
+}
+
+/** The Redis channel of one order's status changes. */
+export function orderChannel(keyPrefix: string, orderId: string): string {
+  return `${keyPrefix}orders:${orderId}:status`;
+}
+
+/** The Redis channel of every status change of one learner's orders. */
+export function ownerChannel(keyPrefix: string, ownerId: string): string {
+  return `${keyPrefix}owners:${ownerId}:order-status`;
+}
+
+export function toStatusEvent(order: Order): OrderStatusEvent {
+  return {
+    orderId: order.id,
+    ownerId: order.ownerId,
+    status: order.status,
+    lines: order.lines.map((line) => ({ id: line.id, status: line.status })),
+    version: order.version,
+    occurredAt: new Date().toISOString(),
+  };
+}
+
+/** Publishes order status changes on Redis pub/sub, so every process's subscribers hear them. */
+export function createOrderEventPublisher(redis: Redis, keyPrefix: string): OrderEvents {
+  return {
+    async publish(order) {
+      const message = JSON.stringify(toStatusEvent(order));
+      await redis
+        .pipeline()
+        .publish(orderChannel(keyPrefix, order.id), message)
+        .publish(ownerChannel(keyPrefix, order.ownerId), message)
+        .exec();
+    },
+  };
+}

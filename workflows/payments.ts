@@ -1,0 +1,39 @@
+import type { Order } from '../connectors/orders.js';
+import type { Payment } from '../connectors/payments.js';
+import { changeOrder } from './order-updates.js';
+import type { CommerceServices } from './services.js';
+
+/**
+ * Moves an order on according to its payment, as the processor reports it now (never as a
+ * webhook said it was: events arrive late, twice and out of order). A succeeded payment makes the
+ * order PAID and queues its fulfillment; a failed attempt makes it PAYMENT_FAILED. Idempotent.
+ */
+export async function settlePayment(
+  services: CommerceServices,
+  paymentId: string,
+): Promise<Order | null> {
+  const payment = await services.connectors.payments.getFreshPayment(paymentId);
+  if (!payment?.orderId) {
+    services.logger.warn({ paymentId }, 'payment event for a payment that names no order');
+    return null;
+  }
+  const order = await changeOrder(services, payment.orderId, (current) =>
+    current.payment?.id === payment.id ? settledChange(current, payment) : null,
+  );
+  if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id);
+  return order;
+}
+
+function settledChange(order: Order, payment: Payment) {
+  if (payment.status === 'SUCCEEDED') {
+    return order.status === 'PENDING_PAYMENT' || order.status === 'PAYMENT_FAILED'
+      ? { status: 'PAID' as const }
+      : null;
+  }
+  const failed =
+    payment.status === 'CANCELED' ||
+    (payment.status === 'REQUIRES_PAYMENT_METHOD' && payment.lastErrorCode !== null);
+  return failed && order.status === 'PENDING_PAYMENT'
+    ? { status: 'PAYMENT_FAILED' as const }
+    : null;
+}

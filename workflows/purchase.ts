@@ -1,0 +1,149 @@
+import { randomBytes } from 'node:crypto';
+import { toMinorUnits } from '../connectors/money.js';
+import type { Order } from '../connectors/orders.js';
+import type { Payment } from '../connectors/payments.js';
+import type { GatewayContext } from '../server/context.js';
+import { requireViewer } from './access.js';
+import { quoteCheckout } from './checkout.js';
+import { BadInputError } from './errors.js';
+import { changeOrder, readOrder } from './order-updates.js';
+import type { UserError } from './user-errors.js';
+
+export interface PurchaseResult {
+  order: Order | null;
+  payment: Payment | null;
+  userErrors: UserError[];
+}
+
+const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,128}$/;
+const WAIT_FOR_CONCURRENT_MS = 20_000;
+
+/** Checks a client-chosen idempotency key before it goes into any key or query. */
+export function checkIdempotencyKey(key: string): void {
+  if (!IDEMPOTENCY_KEY.test(key)) {
+    throw new BadInputError('idempotencyKey must be 1 to 128 of A-Z a-z 0-9 _ - : .');
+  }
+}
+
+/**
+ * Places an order at catalog prices and opens its payment. The same (learner, key) returns the
+ * same order and payment, also when the requests arrive together: one creates, the others wait.
+ */
+export async function purchase(
+  ctx: GatewayContext,
+  input: { skus: readonly string[]; idempotencyKey: string },
+): Promise<PurchaseResult> {
+  const viewer = requireViewer(ctx);
+  checkIdempotencyKey(input.idempotencyKey);
+  const { purchases } = ctx;
+
+  const recorded = await purchases.find(viewer.userId, input.idempotencyKey);
+  if (recorded) return resume(ctx, await readOrder(ctx, recorded), input.skus);
+
+  if (!(await purchases.claim(viewer.userId, input.idempotencyKey))) {
+    const orderId = await purchases.waitFor(
+      viewer.userId,
+      input.idempotencyKey,
+      WAIT_FOR_CONCURRENT_MS,
+    );
+    if (orderId) return resume(ctx, await readOrder(ctx, orderId), input.skus);
+    // The other request gave up or crashed: look in the order system, the source of truth.
+    const placed = await ctx.connectors.orders.findOrderByIdempotencyKey(
+      viewer.userId,
+      input.idempotencyKey,
+    );
+    if (placed) return resume(ctx, placed, input.skus);
+    throw new BadInputError('A purchase with this idempotencyKey is still being placed; retry.');
+  }
+
+  let orderId: string | null = null;
+  try {
+    // The claim may follow a crashed attempt whose order exists although Redis forgot it.
+    let order = await ctx.connectors.orders.findOrderByIdempotencyKey(
+      viewer.userId,
+      input.idempotencyKey,
+    );
+    if (!order) {
+      const quote = await quoteCheckout(ctx, input.skus);
+      if (quote.userErrors.length > 0 || !quote.total) {
+        return { order: null, payment: null, userErrors: quote.userErrors };
+      }
+      const free = toMinorUnits(quote.total) === 0;
+      const runs = await ctx.loaders.courseRun.loadMany(
+        quote.lines.map((line) => line.product.courseRunKey),
+      );
+      order = await ctx.connectors.orders.createOrder({
+        number: newOrderNumber(),
+        ownerId: viewer.userId,
+        ownerUsername: viewer.username,
+        ownerEmail: viewer.email,
+        status: free ? 'PAID' : 'PENDING_PAYMENT',
+        total: quote.total,
+        idempotencyKey: input.idempotencyKey,
+        lines: quote.lines.map((line, index) => {
+          const run = runs[index];
+          return {
+            sku: line.product.sku,
+            courseRunKey: line.product.courseRunKey,
+            mode: line.product.mode,
+            title: run && !(run instanceof Error) ? run.title : line.product.courseRunKey,
+            price: line.price,
+          };
+        }),
+      });
+      await ctx.events.publish(order);
+    }
+    const result = await resume(ctx, order, input.skus);
+    orderId = order.id;
+    return result;
+  } finally {
+    if (orderId) await purchases.complete(viewer.userId, input.idempotencyKey, orderId);
+    else await purchases.release(viewer.userId, input.idempotencyKey);
+  }
+}
+
+/**
+ * Brings a placed order to where the purchase leaves it: a paid order's payment opened (with a
+ * processor idempotency key derived from the order, so it is opened once), a free order queued
+ * for fulfillment. Safe to run any number of times.
+ */
+async function resume(
+  ctx: GatewayContext,
+  placed: Order,
+  skus: readonly string[],
+): Promise<PurchaseResult> {
+  const asked = new Set(skus.map((sku) => sku.trim()));
+  const ordered = new Set(placed.lines.map((line) => line.sku));
+  if (asked.size !== ordered.size || [...asked].some((sku) => !ordered.has(sku))) {
+    throw new BadInputError('This idempotencyKey was already used for a different purchase.');
+  }
+  let order = placed;
+  let payment: Payment | null = null;
+  if (toMinorUnits(order.total) === 0) {
+    if (order.status === 'PAID') await ctx.jobs.enqueue('fulfillment', order.id);
+  } else if (!order.payment) {
+    payment = await ctx.connectors.payments.createPayment({
+      amount: order.total,
+      idempotencyKey: `order-${order.id}-payment`,
+      orderId: order.id,
+      metadata: { order_number: order.number, lms_user_id: order.ownerId },
+    });
+    const opened = payment;
+    order = await changeOrder(
+      ctx,
+      order.id,
+      (current) =>
+        current.payment ? null : { payment: { provider: opened.provider, id: opened.id } },
+      order,
+    );
+  } else {
+    payment = await ctx.connectors.payments.getFreshPayment(order.payment.id);
+  }
+  return { order, payment, userErrors: [] };
+}
+
+/** Unique without coordination: time-ordered, with randomness against two in one millisecond. */
+function newOrderNumber(): string {
+  const time = Date.now().toString(36).toUpperCase();
+  return `EDX-${time}-${randomBytes(3).toString('hex').toUpperCase()}`;
+}

@@ -1,0 +1,93 @@
+import type { Order, OrderStatus } from '../connectors/orders.js';
+import { settlePayment } from './payments.js';
+import type { CommerceServices } from './services.js';
+
+/** Orders that must move on by themselves: a job should be at work on each. */
+const IN_PROGRESS: readonly OrderStatus[] = ['PAID', 'FULFILLING', 'REFUND_PENDING'];
+/**
+ * Orders that wait for the payer. Most are abandoned checkouts and stay so; only those of the last
+ * day are asked about, so they cannot crowd out the rest.
+ */
+const AWAITING_PAYMENT: readonly OrderStatus[] = ['PENDING_PAYMENT', 'PAYMENT_FAILED'];
+const PAYMENT_WINDOW_MS = 24 * 3600 * 1000;
+const PAGE = 100;
+/** At most this many orders of each kind a round; the next round goes on where this one ends. */
+const MAX_PER_ROUND = 1000;
+
+export interface ReconcileReport {
+  examined: number;
+  paymentsSettled: number;
+  jobsRequeued: number;
+}
+
+/**
+ * Finds orders left behind and moves them on: a payment whose webhook never came is asked of the
+ * processor; a paid, fulfilling or refunding order whose job was lost (Redis lost it, a worker
+ * died mid-way) gets its job again, under the same deterministic id. Only orders untouched for
+ * `quietForMs` are looked at, so work in progress is left alone.
+ */
+export async function reconcileOrders(
+  services: CommerceServices,
+  options: { quietForMs: number },
+): Promise<ReconcileReport> {
+  const now = Date.now();
+  const modifiedBefore = new Date(now - options.quietForMs).toISOString();
+  const report: ReconcileReport = { examined: 0, paymentsSettled: 0, jobsRequeued: 0 };
+  const passes = [
+    { statuses: IN_PROGRESS, window: { modifiedBefore } },
+    {
+      statuses: AWAITING_PAYMENT,
+      window: { modifiedBefore, modifiedAfter: new Date(now - PAYMENT_WINDOW_MS).toISOString() },
+    },
+  ];
+  for (const pass of passes) {
+    for (let offset = 0; offset < MAX_PER_ROUND; offset += PAGE) {
+      const orders = await services.connectors.orders.listOrdersInStatus(pass.statuses, {
+        ...pass.window,
+        limit: PAGE,
+        offset,
+      });
+      report.examined += orders.length;
+      for (const order of orders) {
+        try {
+          await reconcileOne(services, order, report);
+        } catch (error) {
+          services.logger.warn({ err: error, orderId: order.id }, 'could not reconcile an order');
+        }
+      }
+      if (orders.length < PAGE) break;
+    }
+  }
+  if (report.paymentsSettled + report.jobsRequeued > 0) {
+    services.logger.info(report, 'reconciled orders left behind');
+  }
+  return report;
+}
+
+async function reconcileOne(
+  services: CommerceServices,
+  order: Order,
+  report: ReconcileReport,
+): Promise<void> {
+  switch (order.status) {
+    case 'PENDING_PAYMENT':
+    case 'PAYMENT_FAILED': {
+      if (!order.payment) return;
+      const settled = await settlePayment(services, order.payment.id);
+      if (settled && settled.status !== order.status) report.paymentsSettled += 1;
+      return;
+    }
+    case 'PAID':
+    case 'FULFILLING':
+    case 'REFUND_PENDING': {
+      const kind = order.status === 'REFUND_PENDING' ? 'refund' : 'fulfillment';
+      if (!(await services.jobs.isPending(kind, order.id))) {
+        await services.jobs.rerun(kind, order.id);
+        report.jobsRequeued += 1;
+      }
+      return;
+    }
+    default:
+      return;
+  }
+}
