@@ -4,12 +4,14 @@ import { catalogResolvers } from './catalog/index.js';
 import { enrollmentsResolvers } from './enrollments/index.js';
 import { ordersResolvers } from './orders/index.js';
 import { orderMutationResolvers } from './orders/mutations.js';
+import { orderSubscriptionResolvers } from './orders/subscriptions.js';
 import { paymentsResolvers } from './payments/index.js';
 
 const domains: Resolvers[] = [
   catalogResolvers,
   ordersResolvers,
   orderMutationResolvers,
+  orderSubscriptionResolvers,
   paymentsResolvers,
   enrollmentsResolvers,
 ];

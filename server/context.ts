@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { createLoaders, type Loaders } from '../connectors/loaders.js';
-import type { CommerceServices } from '../workflows/services.js';
+import type { CommerceServices, OrderStatusFeed } from '../workflows/services.js';
 import { credentialsFromHeaders, type Authentication, type Authenticator } from './auth.js';
 
 /**
@@ -9,18 +9,30 @@ import { credentialsFromHeaders, type Authentication, type Authenticator } from 
  */
 export interface GatewayContext extends CommerceServices {
   auth: Authentication;
-  /** Created for this request only, so batching and memoisation never leak between callers. */
+  /** Created for this request (or subscription) only, so nothing leaks between callers. */
   loaders: Loaders;
+  statusFeed: OrderStatusFeed;
 }
 
-/** Builds a request's context from its headers; shared by HTTP and (later) WebSocket requests. */
-export function createContextBuilder(deps: {
+/** Builds contexts for HTTP requests and WebSocket operations alike. */
+export function createContextFactory(deps: {
   services: CommerceServices;
+  statusFeed: OrderStatusFeed;
   authenticate: Authenticator;
 }) {
-  return async (headers: IncomingHttpHeaders): Promise<GatewayContext> => ({
+  const forAuthentication = (auth: Authentication): GatewayContext => ({
     ...deps.services,
-    auth: await deps.authenticate(credentialsFromHeaders(headers)),
+    statusFeed: deps.statusFeed,
+    auth,
     loaders: createLoaders(deps.services.connectors),
   });
+  return {
+    authenticate: deps.authenticate,
+    forAuthentication,
+    /** An HTTP request's context, from its Authorization header or edX cookies. */
+    forRequest: async (headers: IncomingHttpHeaders): Promise<GatewayContext> =>
+      forAuthentication(await deps.authenticate(credentialsFromHeaders(headers))),
+  };
 }
+
+export type ContextFactory = ReturnType<typeof createContextFactory>;

@@ -15,11 +15,13 @@ import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
 import type { GatewayConfig, UpstreamsConfig } from './config.js';
-import { createContextBuilder, type GatewayContext } from './context.js';
+import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './format-error.js';
 import { createGraphiqlRouter } from './graphiql/index.js';
 import { createHealthRouter } from './health.js';
-import { queryLimitProtection } from './limits.js';
+import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
+import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
+import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
 import { createCommerceRuntime, type CommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
@@ -68,18 +70,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.disable('x-powered-by');
   const httpServer = createServer(app);
   const limits = queryLimitProtection();
+  const schema = buildSubgraphSchema({
+    typeDefs: loadTypeDefs(),
+    // Codegen types the resolvers by GatewayContext; the subgraph builder takes them untyped.
+    resolvers: buildResolvers() as unknown as GraphQLResolverMap<unknown>,
+  });
+  const formatError = createErrorFormatter({ logger, exposeStackTraces: !production });
   const apollo = new ApolloServer<GatewayContext>({
-    schema: buildSubgraphSchema({
-      typeDefs: loadTypeDefs(),
-      // Codegen types the resolvers by GatewayContext; the subgraph builder takes them untyped.
-      resolvers: buildResolvers() as unknown as GraphQLResolverMap<unknown>,
-    }),
+    schema,
     logger,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
     allowBatchedHttpRequests: false,
-    formatError: createErrorFormatter({ logger, exposeStackTraces: !production }),
+    formatError,
     validationRules: limits.validationRules,
     plugins: [
       ...limits.plugins,
@@ -92,9 +96,25 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await apollo.start();
 
-  const buildContext = createContextBuilder({
+  const statusFeed = createOrderStatusFeed(redis, config.redis.keyPrefix, (error) =>
+    logger.warn({ err: error }, 'order status feed error'),
+  );
+  const contexts = createContextFactory({
     services,
+    statusFeed: statusFeed.feed,
     authenticate: createAuthenticator(config.jwt),
+  });
+  const subscriptions = attachSubscriptionServer({
+    httpServer,
+    path: GRAPHQL_PATH,
+    schema,
+    contexts,
+    validationRules: limits.validationRules,
+    maxTokens: QUERY_LIMITS.maxTokens,
+    formatError,
+    allowedOrigins: config.allowedOrigins,
+    production,
+    logger,
   });
 
   app.use(createHealthRouter({ redis, connectors: services.connectors }));
@@ -115,7 +135,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, { context: ({ req }) => buildContext(req.headers) }),
+    expressMiddleware(apollo, { context: ({ req }) => contexts.forRequest(req.headers) }),
   );
 
   await new Promise<void>((resolve, reject) => {
@@ -125,14 +145,21 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const address = httpServer.address() as AddressInfo;
   const url = `http://${options.host ?? '127.0.0.1'}:${address.port}`;
 
+  let closing: Promise<void> | undefined;
   return {
     url,
     httpServer,
     connectors: services.connectors,
     runtime,
-    async close() {
-      await apollo.stop();
-      await runtime.close();
+    close() {
+      closing ??= (async () => {
+        // Sockets first (clients reconnect elsewhere), then in-flight HTTP requests drain.
+        await subscriptions.dispose();
+        await apollo.stop();
+        statusFeed.close();
+        await runtime.close();
+      })();
+      return closing;
     },
   };
 }

@@ -39,11 +39,12 @@ export function createOrderEventPublisher(redis: Redis, keyPrefix: string): Orde
   return {
     async publish(order) {
       const message = JSON.stringify(toStatusEvent(order));
-      await redis
-        .pipeline()
-        .publish(orderChannel(keyPrefix, order.id), message)
-        .publish(ownerChannel(keyPrefix, order.ownerId), message)
-        .exec();
+      // Not redis.pipeline(): on a connection BullMQ shares, each pipeline copies its ~60 script
+      // commands. The connection auto-pipelines, so both still go to Redis in one write.
+      await Promise.all([
+        redis.publish(orderChannel(keyPrefix, order.id), message),
+        redis.publish(ownerChannel(keyPrefix, order.ownerId), message),
+      ]);
     },
   };
 }

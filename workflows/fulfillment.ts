@@ -1,4 +1,4 @@
-import type { LineStatus, Order, OrderLine } from '../connectors/orders.js';
+import type { LineStatus, Order, OrderChange, OrderLine } from '../connectors/orders.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { ForbiddenError } from './errors.js';
@@ -54,13 +54,16 @@ export async function fulfillOrder(
     failure: 'FULFILLMENT_ERROR',
   });
 
-  const updated = await changeOrder(services, orderId, (current) => {
+  // Starts from the order as this job wrote it, not a fresh read: should anyone have changed it
+  // since, the version no longer matches and changeOrder reads it again and asks again.
+  const finalChange = (current: Order): OrderChange | null => {
     if (current.status !== 'FULFILLING') return null;
     const statuses = current.lines.map((line) => lineStatuses[line.id] ?? line.status);
     if (statuses.includes('PENDING')) return { lineStatuses };
     const status = statuses.every((s) => s === 'FULFILLED') ? 'FULFILLED' : 'FULFILLMENT_ERROR';
     return { lineStatuses, status };
-  });
+  };
+  const updated = await changeOrder(services, orderId, finalChange, order);
   logFailures(services, updated, results);
   if (transient.length > 0 && !options.lastAttempt) {
     throw new TransientFulfillmentError(

@@ -47,3 +47,21 @@ export interface PurchaseRegistry {
   /** Waits until the key has an order or its claim lapses; null when it lapsed. */
   waitFor(ownerId: string, idempotencyKey: string, timeoutMs: number): Promise<string | null>;
 }
+
+/** A status event as published for an order (see subscriptions/order-events.ts). */
+export interface OrderStatusChange {
+  orderId: string;
+  ownerId: string;
+  status: Order['status'];
+  lines: { id: string; status: Order['lines'][number]['status'] }[];
+  version: number;
+}
+
+/**
+ * Status changes as they happen, from any process. `watch` resolves once listening has begun,
+ * so a state read after it cannot miss a change; it returns the way to stop listening.
+ */
+export interface OrderStatusFeed {
+  watchOrder(orderId: string, listener: (change: OrderStatusChange) => void): Promise<() => void>;
+  watchOwner(ownerId: string, listener: (change: OrderStatusChange) => void): Promise<() => void>;
+}

@@ -7,6 +7,7 @@ import type { Payment as PaymentModel, Refund as RefundModel } from '../../conne
 import type { PurchaseResult as PurchaseResultModel } from '../../workflows/purchase.js';
 import type { RefundResult as RefundResultModel } from '../../workflows/refund.js';
 import type { RetryResult as RetryResultModel } from '../../workflows/fulfillment.js';
+import type { OrderStatusUpdate as OrderStatusUpdateModel } from '../../workflows/order-status.js';
 import type { Enrollment as EnrollmentModel } from '../../connectors/enrollment.js';
 import type { Viewer as ViewerModel } from '../../server/auth.js';
 import type { CheckoutQuote as CheckoutQuoteModel, CheckoutQuoteLine as CheckoutQuoteLineModel } from '../../workflows/checkout.js';
@@ -179,6 +180,11 @@ export type OrderStatus =
   | 'REFUND_ERROR'
   | 'REFUND_PENDING';
 
+export type OrderStatusUpdate = {
+  __typename?: 'OrderStatusUpdate';
+  order: Order;
+};
+
 /** Relay-style cursor paging. */
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -318,6 +324,22 @@ export type RetryFulfillmentPayload = {
   __typename?: 'RetryFulfillmentPayload';
   order: Maybe<Order>;
   userErrors: Array<UserError>;
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Every status change of any of the signed-in learner's orders, from now on. */
+  myOrderStatusChanged: OrderStatusUpdate;
+  /**
+   * The order's status as it is now, at once (so a late subscriber misses nothing), then every
+   * change in order, whichever process makes it. The order's owner and staff only.
+   */
+  orderStatusChanged: OrderStatusUpdate;
+};
+
+
+export type SubscriptionOrderStatusChangedArgs = {
+  orderId: Scalars['ID']['input'];
 };
 
 export type User = {
@@ -487,6 +509,7 @@ export type ResolversTypes = {
   OrderEdge: ResolverTypeWrapper<Omit<OrderEdge, 'node'> & { node: ResolversTypes['Order'] }>;
   OrderLine: ResolverTypeWrapper<OrderLineParentModel>;
   OrderStatus: OrderStatus;
+  OrderStatusUpdate: ResolverTypeWrapper<OrderStatusUpdateModel>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Payment: ResolverTypeWrapper<PaymentModel>;
   PaymentStatus: PaymentStatus;
@@ -499,6 +522,7 @@ export type ResolversTypes = {
   RefundOrderPayload: ResolverTypeWrapper<RefundResultModel>;
   RefundStatus: RefundStatus;
   RetryFulfillmentPayload: ResolverTypeWrapper<RetryResultModel>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<ViewerModel>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -524,6 +548,7 @@ export type ResolversParentTypes = {
   OrderConnection: OrderConnectionModel;
   OrderEdge: Omit<OrderEdge, 'node'> & { node: ResolversParentTypes['Order'] };
   OrderLine: OrderLineParentModel;
+  OrderStatusUpdate: OrderStatusUpdateModel;
   PageInfo: PageInfo;
   Payment: PaymentModel;
   Product: CatalogSeatModel;
@@ -534,6 +559,7 @@ export type ResolversParentTypes = {
   RefundOrderInput: RefundOrderInput;
   RefundOrderPayload: RefundResultModel;
   RetryFulfillmentPayload: RetryResultModel;
+  Subscription: Record<PropertyKey, never>;
   User: ViewerModel;
   UserError: UserError;
 };
@@ -629,6 +655,10 @@ export type OrderLineResolvers<ContextType = GatewayContext, ParentType extends 
   status?: Resolver<ResolversTypes['LineStatus'], ParentType, ContextType>;
 };
 
+export type OrderStatusUpdateResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OrderStatusUpdate'] = ResolversParentTypes['OrderStatusUpdate']> = {
+  order?: Resolver<ResolversTypes['Order'], ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -683,6 +713,11 @@ export type RetryFulfillmentPayloadResolvers<ContextType = GatewayContext, Paren
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  myOrderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "myOrderStatusChanged", ParentType, ContextType>;
+  orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
+};
+
 export type UserResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -713,6 +748,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   OrderConnection?: OrderConnectionResolvers<ContextType>;
   OrderEdge?: OrderEdgeResolvers<ContextType>;
   OrderLine?: OrderLineResolvers<ContextType>;
+  OrderStatusUpdate?: OrderStatusUpdateResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
@@ -721,6 +757,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   Refund?: RefundResolvers<ContextType>;
   RefundOrderPayload?: RefundOrderPayloadResolvers<ContextType>;
   RetryFulfillmentPayload?: RetryFulfillmentPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };

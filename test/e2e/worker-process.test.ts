@@ -10,14 +10,14 @@ import {
   waitForOrderStatus,
 } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js';
+import { startWorkerProcess, type ChildRun } from '../support/worker-process.js';
 
 const ETH100 = 'course-v1:SandboxX+ETH100+3T2026';
 const WORKER_ENV = { JOB_LOCK_MS: '2000', JOB_BACKOFF_MS: '50' };
 
 describe('a worker in its own process', () => {
   let gw: TestGateway;
-  const workers: WorkerProcess[] = [];
+  const workers: ChildRun[] = [];
 
   beforeAll(async () => {
     gw = await startTestGateway({ RUN_WORKER: 'false' }, { upstreamsFromEnvironment: true });

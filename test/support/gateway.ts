@@ -26,9 +26,13 @@ export interface TestGateway {
  */
 export async function startTestGateway(
   environment: Record<string, string> = {},
-  options: { upstreamsFromEnvironment?: boolean } = {},
+  options: {
+    upstreamsFromEnvironment?: boolean;
+    /** Another test gateway whose sandbox and Redis prefix this one shares (it closes neither). */
+    sharing?: TestGateway;
+  } = {},
 ): Promise<TestGateway> {
-  const keyPrefix = `test:${randomUUID()}:`;
+  const keyPrefix = options.sharing?.keyPrefix ?? `test:${randomUUID()}:`;
   const baseEnvironment = {
     NODE_ENV: 'test',
     PORT: '0',
@@ -40,9 +44,9 @@ export async function startTestGateway(
   let sandbox: Sandbox;
   let config: GatewayConfig;
   let upstreams: UpstreamsConfig;
-  if (options.upstreamsFromEnvironment) {
+  if (options.upstreamsFromEnvironment || options.sharing) {
     // As an operator configures it: every upstream's URL and credentials set explicitly.
-    sandbox = await startSandbox();
+    sandbox = options.sharing?.sandbox ?? (await startSandbox());
     config = loadConfig({
       ...baseEnvironment,
       ...sandboxEnvironment(sandbox),
@@ -62,7 +66,7 @@ export async function startTestGateway(
     logger: pino({ level: config.logLevel }),
     host: '127.0.0.1',
   });
-  sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
+  if (!options.sharing) sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
   return {
     url: gateway.url,
     gateway,
@@ -71,6 +75,7 @@ export async function startTestGateway(
     keyPrefix,
     async close() {
       await gateway.close();
+      if (options.sharing) return;
       await sandbox.close();
       await deleteKeys(keyPrefix);
     },

@@ -1,34 +1,37 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { sandboxEnvironment, TEST_REDIS_URL, type TestGateway } from './gateway.js';
+import type { Sandbox } from '../../sandbox/index.js';
+import { sandboxEnvironment, TEST_REDIS_URL } from './gateway.js';
 
-const WORKER_MAIN = fileURLToPath(new URL('../../dist/jobs/worker-main.js', import.meta.url));
+const DIST = (path: string) => fileURLToPath(new URL(`../../dist/${path}`, import.meta.url));
 
-export interface WorkerProcess {
+export interface ChildRun {
   child: ChildProcess;
   output: () => string;
-  /** Resolves with the exit code. */
+  /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
 }
 
 /**
- * Starts `npm run worker`'s program as a separate process against the test gateway's sandbox and
- * Redis prefix, and resolves once it says it has started.
+ * Runs one of the project's programs (compiled into dist/ by npm test's build) as its own
+ * process against a sandbox and a Redis prefix, and resolves once its output shows `ready`.
  */
-export async function startWorkerProcess(
-  gw: TestGateway,
-  environment: Record<string, string> = {},
-): Promise<WorkerProcess> {
-  if (!existsSync(WORKER_MAIN)) {
-    throw new Error(`${WORKER_MAIN} is missing: run npm run build (npm test does it first)`);
-  }
-  const child = spawn(process.execPath, [WORKER_MAIN], {
+async function startProgram(
+  program: string,
+  ready: RegExp,
+  target: { sandbox: Sandbox; keyPrefix: string },
+  environment: Record<string, string>,
+): Promise<ChildRun & { match: RegExpMatchArray }> {
+  const path = DIST(program);
+  if (!existsSync(path))
+    throw new Error(`${path} is missing: run npm run build (npm test does it)`);
+  const child = spawn(process.execPath, [path], {
     env: {
       PATH: process.env['PATH'] ?? '',
-      ...sandboxEnvironment(gw.sandbox),
+      ...sandboxEnvironment(target.sandbox),
       REDIS_URL: TEST_REDIS_URL,
-      REDIS_KEY_PREFIX: gw.keyPrefix,
+      REDIS_KEY_PREFIX: target.keyPrefix,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
       ...environment,
@@ -39,13 +42,35 @@ export async function startWorkerProcess(
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
   child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  const deadline = Date.now() + 15_000;
-  while (!output.includes('order worker started')) {
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    const match = ready.exec(output);
+    if (match) return { child, output: () => output, exited, match };
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`the worker did not start:\n${output}`);
+      throw new Error(`${program} did not start:\n${output}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  return { child, output: () => output, exited };
+}
+
+/** `npm run worker` as its own process. */
+export function startWorkerProcess(
+  target: { sandbox: Sandbox; keyPrefix: string },
+  environment: Record<string, string> = {},
+): Promise<ChildRun> {
+  return startProgram('jobs/worker-main.js', /order worker started/, target, environment);
+}
+
+/** `npm start` as its own process (no worker inside), on a free port. */
+export async function startGatewayProcess(
+  target: { sandbox: Sandbox; keyPrefix: string },
+  environment: Record<string, string> = {},
+): Promise<ChildRun & { url: string }> {
+  const run = await startProgram('server/main.js', /listening on (http:\/\/[^\s"]+)/, target, {
+    PORT: '0',
+    RUN_WORKER: 'false',
+    ...environment,
+  });
+  return { ...run, url: run.match[1] ?? '' };
 }

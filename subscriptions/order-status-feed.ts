@@ -1,0 +1,68 @@
+import type { Redis } from 'ioredis';
+import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
+import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
+
+type Listener = (change: OrderStatusChange) => void;
+
+/**
+ * The status feed of one process: one Redis connection in subscriber mode and one Redis
+ * subscription per channel, however many clients watch it. The first watcher of a channel
+ * subscribes (and waits for Redis to confirm), the last one to leave unsubscribes.
+ *
+ * graphql-redis-subscriptions does the same reference counting, but it brings its own ioredis 5
+ * whose typings refuse this project's ioredis 6 clients; this is the little of it we need.
+ */
+export function createOrderStatusFeed(
+  redis: Redis,
+  keyPrefix: string,
+  onError: (error: unknown) => void,
+) {
+  const subscriber = redis.duplicate();
+  const channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
+
+  subscriber.on('message', (channel: string, message: string) => {
+    const entry = channels.get(channel);
+    if (!entry) return;
+    let event: OrderStatusEvent;
+    try {
+      event = JSON.parse(message) as OrderStatusEvent;
+    } catch (error) {
+      onError(error);
+      return;
+    }
+    for (const listener of entry.listeners) listener(event);
+  });
+
+  const watch = async (channel: string, listener: Listener): Promise<() => void> => {
+    let entry = channels.get(channel);
+    if (!entry) {
+      entry = { listeners: new Set(), ready: subscriber.subscribe(channel) };
+      channels.set(channel, entry);
+    }
+    entry.listeners.add(listener);
+    try {
+      await entry.ready;
+    } catch (error) {
+      entry.listeners.delete(listener);
+      if (entry.listeners.size === 0) channels.delete(channel);
+      throw error;
+    }
+    const watched = entry;
+    return () => {
+      if (!watched.listeners.delete(listener) || watched.listeners.size > 0) return;
+      channels.delete(channel);
+      subscriber.unsubscribe(channel).catch(onError);
+    };
+  };
+
+  const feed: OrderStatusFeed = {
+    watchOrder: (orderId, listener) => watch(orderChannel(keyPrefix, orderId), listener),
+    watchOwner: (ownerId, listener) => watch(ownerChannel(keyPrefix, ownerId), listener),
+  };
+  return {
+    feed,
+    /** How many Redis channels this process is subscribed to (for tests and metrics). */
+    channelCount: () => channels.size,
+    close: () => subscriber.disconnect(),
+  };
+}

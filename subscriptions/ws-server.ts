@@ -1,0 +1,151 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import {
+  getOperationAST,
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  OperationTypeNode,
+  parse,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+  type ValidationRule,
+} from 'graphql';
+import { handleProtocols } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import type { Logger } from 'pino';
+import { WebSocketServer } from 'ws';
+import { findCredentials, credentialsFromHeaders, type Authentication } from '../server/auth.js';
+import type { ContextFactory } from '../server/context.js';
+import { isAllowedOrigin } from '../server/origins.js';
+
+export interface SubscriptionServerOptions {
+  httpServer: Server;
+  path: string;
+  schema: GraphQLSchema;
+  contexts: ContextFactory;
+  /** The same limits as over HTTP: graphql-armor's rules and the token cap. */
+  validationRules: readonly ValidationRule[];
+  maxTokens: number;
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+  allowedOrigins: readonly string[];
+  production: boolean;
+  logger: Logger;
+  /** A client must send connection_init within this long, or is closed with 4408. */
+  connectionInitWaitTimeoutMs?: number;
+  /** Larger WebSocket messages close the connection (1009). */
+  maxMessageBytes?: number;
+}
+
+type ConnectionExtra = { auth?: Authentication };
+
+/**
+ * GraphQL over WebSocket (graphql-ws, subprotocol graphql-transport-ws only) on the HTTP server's
+ * path. The upgrade is refused for an Origin outside ALLOWED_ORIGINS (cross-site WebSocket
+ * hijacking); credentials come from the edX cookies on the upgrade or from
+ * connectionParams.authorization and are checked before the connection is acknowledged.
+ * Only subscriptions are served here; queries and mutations go over HTTP.
+ */
+export function attachSubscriptionServer(options: SubscriptionServerOptions) {
+  const { schema, contexts, logger } = options;
+  const wss = new WebSocketServer({
+    noServer: true,
+    maxPayload: options.maxMessageBytes ?? 32 * 1024,
+    handleProtocols: (protocols) => handleProtocols(protocols),
+  });
+  let closing = false;
+
+  const onUpgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
+    const { pathname } = new URL(request.url ?? '/', 'http://localhost');
+    if (pathname !== options.path) return refuse(socket, 404, 'Not Found');
+    const origin = request.headers.origin;
+    if (origin !== undefined && !isAllowedOrigin(origin, options.allowedOrigins)) {
+      logger.warn({ origin }, 'WebSocket upgrade refused: origin not allowed');
+      return refuse(socket, 403, 'Forbidden');
+    }
+    if (closing) return refuse(socket, 503, 'Service Unavailable');
+    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+  };
+  options.httpServer.on('upgrade', onUpgrade);
+
+  const rules = [
+    ...specifiedRules,
+    ...options.validationRules,
+    ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
+  ];
+  const format = (error: GraphQLError) => options.formatError(error.toJSON(), error);
+
+  const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+    {
+      schema,
+      connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3000,
+      onConnect: async (ctx) => {
+        const authorization = headerLike(ctx.connectionParams, 'authorization');
+        const credentials =
+          authorization !== undefined
+            ? findCredentials(authorization, undefined)
+            : credentialsFromHeaders(ctx.extra.request.headers);
+        const auth = await contexts.authenticate(credentials);
+        ctx.extra.auth = auth;
+        // false closes the socket with 4403 Forbidden: no acknowledgement, no data.
+        return auth.viewer !== null;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: options.maxTokens });
+        } catch (error) {
+          return [invalid(error instanceof GraphQLError ? error.message : 'Syntax error')];
+        }
+        const errors = validate(schema, document, rules);
+        if (errors.length > 0) return errors.map((error) => invalid(error.message));
+        const operation = getOperationAST(document, payload.operationName);
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
+          return [invalid('Only subscriptions are served over WebSocket; use HTTP for the rest.')];
+        }
+        return {
+          schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: contexts.forAuthentication(
+            ctx.extra.auth ?? { viewer: null, problem: 'missing' },
+          ),
+        };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      onNext: (_ctx, _id, _payload, _args, result) =>
+        result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
+    },
+    wss,
+    12_000,
+  );
+
+  return {
+    /** Refuses new connections and closes open ones (1001 Going Away) so clients reconnect elsewhere. */
+    async dispose() {
+      closing = true;
+      options.httpServer.off('upgrade', onUpgrade);
+      await server.dispose();
+    },
+  };
+}
+
+function invalid(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+}
+
+/** A connectionParams entry by name, whatever its case (GraphiQL sends "Authorization"). */
+function headerLike(params: Record<string, unknown> | undefined, name: string): string | undefined {
+  if (!params) return undefined;
+  for (const [key, value] of Object.entries(params)) {
+    if (key.toLowerCase() === name && typeof value === 'string') return value;
+  }
+  return undefined;
+}
+
+function refuse(socket: Duplex, status: number, reason: string): void {
+  socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+}
