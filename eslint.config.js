@@ -33,7 +33,14 @@ export default tseslint.config(
     rules: { '@typescript-eslint/no-unsafe-assignment': 'off' },
   },
   {
-    files: ['server/config.ts', 'test/**', 'bench/**', 'sandbox/main.ts', 'sandbox/token-cli.ts'],
+    files: [
+      'server/config.ts',
+      'test/**',
+      'bench/**',
+      'sandbox/main.ts',
+      'sandbox/token-cli.ts',
+      'sandbox/pay-cli.ts',
+    ],
     rules: { 'no-restricted-properties': 'off' },
   },
   {

@@ -1,3 +1,4 @@
+import { createSecretKey } from 'node:crypto';
 import type { IncomingHttpHeaders } from 'node:http';
 import { parse as parseCookies } from 'cookie';
 import {
@@ -72,7 +73,8 @@ export function createAuthenticator(config: JwtConfig): Authenticator {
   const jwks: JWTVerifyGetKey | null = config.publicSigningJwkSet
     ? createLocalJWKSet(config.publicSigningJwkSet)
     : null;
-  const secret = config.secretKey ? new TextEncoder().encode(config.secretKey) : null;
+  // Imported once: jose would otherwise import the raw bytes again for every token.
+  const secret = config.secretKey ? createSecretKey(Buffer.from(config.secretKey, 'utf8')) : null;
   const options = {
     issuer: config.issuer,
     audience: config.audience,

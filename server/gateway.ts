@@ -2,7 +2,10 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import {
+  ApolloServerPluginCacheControlDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema } from '@apollo/subgraph';
@@ -79,6 +82,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     logger,
+    // Shutdown is ours (server/main.ts): sockets, then HTTP, then the worker and Redis.
+    stopOnTerminationSignals: false,
     introspection: !production,
     includeStacktraceInErrorResponses: !production,
     csrfPrevention: true,
@@ -90,6 +95,8 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginDrainHttpServer({ httpServer }),
       // Apollo's default landing page loads from a CDN; GraphiQL is served from our own files.
       ApolloServerPluginLandingPageDisabled(),
+      // The schema sets no cache hints; the default plugin would still wrap every field.
+      ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
     ],

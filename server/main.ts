@@ -27,11 +27,33 @@ async function main(): Promise<void> {
     throw error;
   }
 
-  const { upstreams, sandbox } = await resolveUpstreams(config, {
-    basePort: config.port === 0 ? 0 : config.port + 100,
-    webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
-  });
-  const gateway = await startGateway({ config, upstreams, redisUrl: redis.url, logger });
+  let started;
+  try {
+    const resolved = await resolveUpstreams(config, {
+      basePort: config.port === 0 ? 0 : config.port + 100,
+      webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
+    });
+    const gateway = await startGateway({
+      config,
+      upstreams: resolved.upstreams,
+      redisUrl: redis.url,
+      logger,
+    });
+    started = { gateway, sandbox: resolved.sandbox };
+  } catch (error) {
+    const { code, port } = error as { code?: string; port?: number };
+    if (code === 'EADDRINUSE') {
+      exitWith(
+        `Port ${String(port)} is already in use: stop what uses it, or set PORT to another one.`,
+      );
+    }
+    throw error;
+  }
+  const { gateway, sandbox } = started;
+  if (config.nodeEnv !== 'production' && sandbox?.stripe && config.port === 0) {
+    // Only now is the port known: the sandbox Stripe's webhooks go to it.
+    sandbox.stripe.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
+  }
 
   const publicUrl = gateway.url.replace('127.0.0.1', 'localhost');
   logger.info(`commerce-gateway listening on ${gateway.url}`);
@@ -53,6 +75,7 @@ async function main(): Promise<void> {
     await gateway.close();
     await sandbox?.close();
     await redis.stop();
+    logger.info('stopped');
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
