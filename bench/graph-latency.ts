@@ -1,0 +1,234 @@
+/**
+ * `npm run bench:graph`: requests/s and latency of MyOrders and CourseCatalog against the sandbox
+ * with a fixed upstream latency, and the gateway's added latency over the upstream critical path.
+ * A benchmark, not a test: it prints figures and fails only when it cannot measure. See README.md.
+ */
+import { mkdtempSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { startSystem, type RunningSystem, type Topology } from './read-path/children.js';
+import { tokenFor } from './read-path/contract.js';
+import { summariseNewestProfile } from './read-path/cpu-profile.js';
+import { keepAliveAgent, requestOk } from './read-path/http.js';
+import { runOpenLoop } from './read-path/open-loop.js';
+import { benchOperations, looksSuccessful, type BenchOperation } from './read-path/operations.js';
+import { processCpuMs } from './read-path/proc-cpu.js';
+import { deleteKeysWithPrefix } from './read-path/redis-cleanup.js';
+import {
+  latencyTable,
+  runHealthLines,
+  upstreamTable,
+  TARGET_ADDED_P50_MS,
+  TARGET_ADDED_P99_MS,
+  type OperationResult,
+} from './read-path/report.js';
+import { saturate } from './read-path/saturate.js';
+import {
+  readStats,
+  resetStats,
+  setLatency,
+  type UpstreamStats,
+} from './read-path/sandbox-control.js';
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    topology: { type: 'string', default: 'separate' },
+    'latency-ms': { type: 'string', default: '10' },
+    connections: { type: 'string', default: '64' },
+    'cpu-prof': { type: 'boolean', default: false },
+    /** Measure one operation only, e.g. to profile it alone. */
+    only: { type: 'string' },
+  },
+});
+const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
+const upstreamLatencyMs = Number(args['latency-ms']);
+const connections = Number(args.connections);
+// --quick is a smoke run of the harness; its figures are too short to quote.
+const seconds = args.quick
+  ? { warm: 1, saturate: 3, fixedRate: 4 }
+  : { warm: 3, saturate: 10, fixedRate: 15 };
+
+const repoRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const redisKeyPrefix = `bench-graph-${process.pid}-${Date.now()}:`;
+const profileDir = args['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'bench-graph-prof-')) : null;
+
+async function measure(
+  system: RunningSystem,
+  op: BenchOperation,
+  token: string,
+): Promise<OperationResult> {
+  const url = `${system.gatewayUrl}/graphql`;
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (op.signedIn) headers['authorization'] = `JWT ${token}`;
+
+  // One answer checked in full, so the run measures complete answers and not fast errors.
+  const first = JSON.parse(
+    (await requestOk({ method: 'POST', url, headers, body: op.body })).body,
+  ) as { data?: unknown; errors?: unknown };
+  const problem = first.errors ? JSON.stringify(first.errors) : op.checkShape(first.data);
+  if (problem) throw new Error(`${op.name} does not answer as expected: ${problem}`);
+
+  // Warm-up: JIT, connection pools, the catalog and payment caches in Redis.
+  const load = { url, headers, body: op.body, verifyBody: looksSuccessful };
+  await saturate({ ...load, connections: 16, durationSeconds: seconds.warm });
+  const saturation = await saturate({ ...load, connections, durationSeconds: seconds.saturate });
+  const rate = Math.max(1, Math.floor(saturation.requestsPerSecond / 2));
+  await delay(1000);
+
+  const agent = keepAliveAgent();
+  const send = async () => {
+    const answer = await requestOk({ method: 'POST', url, headers, body: op.body }, agent);
+    if (!looksSuccessful(answer.body))
+      throw new Error(`GraphQL errors: ${answer.body.slice(0, 200)}`);
+  };
+  await resetStats(system.upstreams);
+  const cpuBefore = processCpuMs(system.gatewayPid);
+  const gateway = await runOpenLoop({
+    ratePerSecond: rate,
+    durationMs: seconds.fixedRate * 1000,
+    send,
+  });
+  const cpuAfter = processCpuMs(system.gatewayPid);
+  const upstreamPerRequest = perRequest(
+    await readStats(system.upstreams),
+    gateway.ok + gateway.failed,
+  );
+  agent.destroy();
+  await delay(1000);
+
+  await resetStats(system.upstreams);
+  const criticalPath = await runOpenLoop({
+    ratePerSecond: rate,
+    durationMs: seconds.fixedRate * 1000,
+    send: () => op.criticalPath.send(),
+  });
+  await delay(1000);
+
+  return {
+    name: op.name,
+    saturation,
+    gateway,
+    criticalPath,
+    criticalPathStages: op.criticalPath.stages,
+    upstreamPerRequest,
+    gatewayCpuMsPerRequest:
+      cpuBefore === null || cpuAfter === null
+        ? null
+        : (cpuAfter - cpuBefore) / Math.max(1, gateway.sent),
+  };
+}
+
+function perRequest(stats: UpstreamStats, requests: number): UpstreamStats {
+  const scaled = {} as UpstreamStats;
+  for (const [upstream, routes] of Object.entries(stats) as [
+    keyof UpstreamStats,
+    Record<string, number>,
+  ][]) {
+    scaled[upstream] = Object.fromEntries(
+      Object.entries(routes).map(([route, count]) => [route, count / Math.max(1, requests)]),
+    );
+  }
+  return scaled;
+}
+
+function printHeader(): void {
+  const cpu = cpus();
+  const [load1] = loadavg();
+  console.log(`bench:graph  ${new Date().toISOString()}`);
+  console.log(
+    `machine: node ${process.version}, ${cpu.length} cores (${cpu[0]?.model.trim() ?? 'unknown'}), ` +
+      `load average ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+  );
+  // Everything here shares the cores with whatever else runs: a busy machine inflates the tails.
+  if ((load1 ?? 0) > cpu.length / 4) {
+    console.log(
+      `WARNING: the machine is already busy (1-min load ${(load1 ?? 0).toFixed(2)}); tails will be inflated`,
+    );
+  }
+  console.log(
+    `setup: sandbox upstream latency ${upstreamLatencyMs} ms; topology ${topology} ` +
+      `(${topology === 'separate' ? 'sandbox in its own process, gateway NODE_ENV=production' : 'sandbox inside the gateway process, as npm start'}); ` +
+      `saturation: closed loop, ${connections} connections, ${seconds.saturate} s; ` +
+      `fixed rate: open loop at half the saturating rate, ${seconds.fixedRate} s${args.quick ? '  [--quick: smoke run, do not quote]' : ''}`,
+  );
+}
+
+function printResults(results: OperationResult[]): void {
+  console.log('\nLatency in ms, at the fixed rate (open loop, half the saturating req/s):');
+  console.log(latencyTable(results));
+  console.log(
+    `\n  gw = gateway: POST /graphql, from sending the request to the last byte of the answer.\n` +
+      `  cp = upstream critical path: the upstream requests the operation must make one after another,\n` +
+      `       sent straight to the sandbox from this process, at the same rate, over keep-alive connections:`,
+  );
+  for (const r of results) console.log(`       ${r.name}: ${r.criticalPathStages.join('  ->  ')}`);
+  console.log(
+    `  added pXX = gw pXX - cp pXX (a difference of percentiles, not a percentile of differences).\n` +
+      `  target: added p50 <= ${TARGET_ADDED_P50_MS} ms and p99 <= ${TARGET_ADDED_P99_MS} ms.  ` +
+      `gw CPU/req = gateway process CPU time / requests during the fixed-rate run.\n` +
+      `  MyOrders is measured with warm caches (catalog runs and terminal payments in Redis), the steady state.`,
+  );
+  console.log(
+    '\nUpstream requests per gateway request (sandbox /__sandbox/stats over the fixed-rate run):',
+  );
+  console.log(upstreamTable(results));
+  console.log('\nRun health:');
+  for (const line of runHealthLines(results)) console.log(line);
+}
+
+function printProfile(): void {
+  if (!profileDir) return;
+  const summary = summariseNewestProfile(profileDir, repoRoot, 15);
+  const pct = (share: number) => `${(share * 100).toFixed(1).padStart(5)}%`;
+  console.log(
+    `\nGateway CPU profile (${summary.file}): ${(summary.busyMs / 1000).toFixed(1)} s busy, ${(summary.idleMs / 1000).toFixed(1)} s idle`,
+  );
+  console.log('  self time by place:');
+  for (const line of summary.byPlace) console.log(`    ${pct(line.share)}  ${line.label}`);
+  console.log('  self time by function:');
+  for (const line of summary.byFunction) console.log(`    ${pct(line.share)}  ${line.label}`);
+}
+
+async function main(): Promise<void> {
+  printHeader();
+  const system = await startSystem({
+    topology,
+    repoRoot,
+    redisUrl,
+    redisKeyPrefix,
+    gatewayNodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+  });
+  const results: OperationResult[] = [];
+  try {
+    await setLatency(system.upstreams, upstreamLatencyMs);
+    const token = await tokenFor('alice');
+    const operations = (await benchOperations(repoRoot, system.upstreams)).filter(
+      (op) => args.only === undefined || op.name === args.only,
+    );
+    if (operations.length === 0) throw new Error(`No operation named ${args.only ?? ''}`);
+    for (const op of operations) {
+      process.stderr.write(`measuring ${op.name}…\n`);
+      results.push(await measure(system, op, token));
+    }
+  } finally {
+    await system.stop();
+    const deleted = await deleteKeysWithPrefix(redisUrl, redisKeyPrefix);
+    process.stderr.write(
+      `stopped the gateway; deleted ${deleted} Redis keys under ${redisKeyPrefix}\n`,
+    );
+  }
+  printResults(results);
+  printProfile();
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+  process.exitCode = 1;
+});

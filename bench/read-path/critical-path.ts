@@ -1,0 +1,92 @@
+import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
+import type { UpstreamUrls } from './children.js';
+import { keepAliveAgent, requestOk } from './http.js';
+
+/**
+ * The upstream requests an operation must make one after another, issued straight to the
+ * sandbox. Its latency is what the operation would take with a gateway that cost nothing.
+ */
+export interface CriticalPath {
+  /** Human-readable, one line per sequential stage. */
+  stages: string[];
+  /** Upstream routes (as the sandbox stats name them) one chain requests, per upstream. */
+  expectedRoutes: Record<string, Record<string, number>>;
+  send(): Promise<void>;
+}
+
+const CT = SANDBOX_CREDENTIALS.commercetools;
+
+/**
+ * MyOrders with warm caches (the steady state): the catalog runs and the terminal payment
+ * intents come from Redis, so the chain is commercetools (the order page) and then the LMS
+ * (enrollments, which need the owner from the orders). Cold, the second stage would also wait
+ * for Discovery course_runs and up to 8-wide waves of Stripe payment intents, in parallel.
+ */
+export async function myOrdersCriticalPath(
+  upstreams: UpstreamUrls,
+  user: { userId: string; username: string },
+): Promise<CriticalPath> {
+  const ctAgent = keepAliveAgent();
+  const lmsAgent = keepAliveAgent();
+  const token = await commercetoolsToken(upstreams.commercetools);
+  // The same query the order connector sends for a first page of 20 (one extra to see hasNextPage).
+  const query = new URLSearchParams([
+    ['where', `custom(fields(lmsUserId = "${user.userId}"))`],
+    ['sort', 'createdAt desc'],
+    ['sort', 'id desc'],
+    ['limit', '21'],
+    ['withTotal', 'false'],
+  ]);
+  const ordersUrl = `${upstreams.commercetools}/${CT.projectKey}/orders?${query.toString()}`;
+  const enrollmentsUrl = `${upstreams.lms}/api/enrollment/v1/enrollment?user=${encodeURIComponent(user.username)}`;
+  const ctHeaders = { accept: 'application/json', authorization: `Bearer ${token}` };
+  const lmsHeaders = { accept: 'application/json', 'x-edx-api-key': SANDBOX_CREDENTIALS.lmsApiKey };
+  return {
+    stages: [
+      'commercetools GET /{project}/orders (page of 21)',
+      'LMS GET /api/enrollment/v1/enrollment?user=…',
+    ],
+    expectedRoutes: {
+      commercetools: { 'GET /:projectKey/orders': 1 },
+      lms: { 'GET /api/enrollment/v1/enrollment': 1 },
+    },
+    send: async () => {
+      await requestOk({ method: 'GET', url: ordersUrl, headers: ctHeaders }, ctAgent);
+      await requestOk({ method: 'GET', url: enrollmentsUrl, headers: lmsHeaders }, lmsAgent);
+    },
+  };
+}
+
+/** CourseCatalog: one Discovery page of courses, which embeds the runs and seats. */
+export function courseCatalogCriticalPath(upstreams: UpstreamUrls, first: number): CriticalPath {
+  const agent = keepAliveAgent();
+  const url = `${upstreams.discovery}/api/v1/courses/?limit=${first}&offset=0`;
+  const headers = { accept: 'application/json' };
+  return {
+    stages: [`Discovery GET /api/v1/courses/?limit=${first}&offset=0`],
+    expectedRoutes: { discovery: { 'GET /api/v1/courses/': 1 } },
+    send: async () => {
+      await requestOk({ method: 'GET', url, headers }, agent);
+    },
+  };
+}
+
+/** A client-credentials token, fetched once: the gateway caches its token for hours too. */
+async function commercetoolsToken(authUrl: string): Promise<string> {
+  const basic = Buffer.from(`${CT.clientId}:${CT.clientSecret}`).toString('base64');
+  const answer = await requestOk({
+    method: 'POST',
+    url: `${authUrl}/oauth/token`,
+    headers: {
+      authorization: `Basic ${basic}`,
+      'content-type': 'application/x-www-form-urlencoded',
+    },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      scope: `manage_project:${CT.projectKey}`,
+    }).toString(),
+  });
+  const parsed = JSON.parse(answer.body) as { access_token?: unknown };
+  if (typeof parsed.access_token !== 'string') throw new Error('commercetools gave no token');
+  return parsed.access_token;
+}

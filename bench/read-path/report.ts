@@ -1,0 +1,108 @@
+import type { OpenLoopResult } from './open-loop.js';
+import type { SaturationResult } from './saturate.js';
+import type { UpstreamStats } from './sandbox-control.js';
+
+export interface OperationResult {
+  name: string;
+  saturation: SaturationResult;
+  gateway: OpenLoopResult;
+  criticalPath: OpenLoopResult;
+  criticalPathStages: string[];
+  /** Upstream requests per gateway request during the fixed-rate run, per upstream and route. */
+  upstreamPerRequest: UpstreamStats;
+  /** Gateway process CPU per request during the fixed-rate run, or null without /proc. */
+  gatewayCpuMsPerRequest: number | null;
+}
+
+export const TARGET_ADDED_P50_MS = 2;
+export const TARGET_ADDED_P99_MS = 8;
+/** Beyond this the load generator's own event loop was starved, so its timings are suspect. */
+const LAUNCH_LAG_LIMIT_MS = 5;
+
+const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) =>
+    Math.max(h.length, ...rows.map((row) => row[i]?.length ?? 0)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, i) => (i === 0 ? cell.padEnd(widths[i] ?? 0) : cell.padStart(widths[i] ?? 0)))
+      .join('  ');
+  return [line(header), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+}
+
+export function latencyTable(results: readonly OperationResult[]): string {
+  const header = [
+    'operation',
+    'sat req/s',
+    'rate',
+    'gw p50',
+    'gw p99',
+    'gw p99.9',
+    'cp p50',
+    'cp p99',
+    'added p50',
+    'added p99',
+    'gw CPU/req',
+    'target',
+  ];
+  const rows = results.map((r) => {
+    const addedP50 = r.gateway.latency.p50 - r.criticalPath.latency.p50;
+    const addedP99 = r.gateway.latency.p99 - r.criticalPath.latency.p99;
+    const met = addedP50 <= TARGET_ADDED_P50_MS && addedP99 <= TARGET_ADDED_P99_MS;
+    return [
+      r.name,
+      r.saturation.requestsPerSecond.toFixed(0),
+      `${r.gateway.ratePerSecond}/s`,
+      ms(r.gateway.latency.p50),
+      ms(r.gateway.latency.p99),
+      ms(r.gateway.latency.p999),
+      ms(r.criticalPath.latency.p50),
+      ms(r.criticalPath.latency.p99),
+      ms(addedP50),
+      ms(addedP99),
+      r.gatewayCpuMsPerRequest === null ? '-' : `${r.gatewayCpuMsPerRequest.toFixed(2)} ms`,
+      met ? 'met' : 'MISSED',
+    ];
+  });
+  return table(header, rows);
+}
+
+export function upstreamTable(results: readonly OperationResult[]): string {
+  const rows: string[][] = [];
+  for (const r of results) {
+    for (const [upstream, routes] of Object.entries(r.upstreamPerRequest)) {
+      const entries = Object.entries(routes);
+      if (entries.length === 0) rows.push([r.name, upstream, '(none)', '0']);
+      for (const [route, perRequest] of entries) {
+        rows.push([r.name, upstream, route, perRequest.toFixed(2)]);
+      }
+    }
+  }
+  return table(['operation', 'upstream', 'route', 'per request'], rows);
+}
+
+export function runHealthLines(results: readonly OperationResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    for (const [what, run] of [
+      ['gateway', r.gateway],
+      ['critical path', r.criticalPath],
+    ] as const) {
+      lines.push(
+        `  ${r.name} ${what}: ${run.ok}/${run.sent} ok at ${run.ratePerSecond}/s, ` +
+          `launch lag p99 ${ms(run.launchLag.p99)} ms, max ${ms(run.launchLag.max)} ms` +
+          (run.launchLag.p99 > LAUNCH_LAG_LIMIT_MS
+            ? ' -- the client fell behind (busy machine?): latency figures unreliable'
+            : '') +
+          (run.failed > 0 ? `; ${run.failed} FAILED, first: ${run.firstFailure ?? ''}` : ''),
+      );
+    }
+    lines.push(
+      `  ${r.name} saturation: ${r.saturation.completed} answers, ${r.saturation.failed} failed, ` +
+        `closed-loop latency p50 ${ms(r.saturation.latencyP50)} / p99 ${ms(r.saturation.latencyP99)} ms`,
+    );
+  }
+  return lines;
+}
