@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 
 import type {
   CatalogConnector,
@@ -17,6 +18,9 @@ import type { DiscoveryCourse, DiscoveryCourseRun, DiscoveryPage } from './wire-
 
 /** Discovery's largest page and the most keys one `keys=` filter takes. */
 const PAGE_SIZE = 100;
+/** How long a process keeps catalog entries in memory, ahead of Redis (never longer than Redis). */
+const MEMORY_TTL_SECONDS = 15;
+const MEMORY_ENTRIES = 5000;
 const CRAWL_CONCURRENCY = 4;
 const CRAWL_LOCK_MS = 60_000;
 /** How long a caller waits for another instance's crawl before treating its SKUs as unknown. */
@@ -36,6 +40,9 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
   /** Concurrent callers in this process share one crawl. */
   #crawl: Promise<void> | null = null;
 
+  readonly #runs: LRUCache<string, CatalogCourseRun>;
+  readonly #courses: LRUCache<string, CatalogCourse>;
+
   constructor(http: HttpClient, options: DiscoveryCatalogOptions) {
     this.#http = http;
     this.#cache = new CatalogCache(
@@ -43,6 +50,12 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       options.keyPrefix,
       options.catalogCacheTtlSeconds,
     );
+    const memory = {
+      max: MEMORY_ENTRIES,
+      ttl: Math.min(options.catalogCacheTtlSeconds, MEMORY_TTL_SECONDS) * 1000,
+    };
+    this.#runs = new LRUCache<string, CatalogCourseRun>(memory);
+    this.#courses = new LRUCache<string, CatalogCourse>(memory);
   }
 
   async listCourses(args: {
@@ -60,8 +73,39 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     return { totalCount: page.count, courses: page.results.map(toCourse) };
   }
 
-  async getCourses(keys: readonly string[]): Promise<Map<string, CatalogCourse | UpstreamError>> {
-    const wanted = usableKeys(keys);
+  getCourses(keys: readonly string[]): Promise<Map<string, CatalogCourse | UpstreamError>> {
+    return this.#throughMemory(this.#courses, keys, (misses) => this.#loadCourses(misses));
+  }
+
+  getCourseRuns(keys: readonly string[]): Promise<Map<string, CatalogCourseRun | UpstreamError>> {
+    return this.#throughMemory(this.#runs, keys, (misses) => this.#loadCourseRuns(misses));
+  }
+
+  /**
+   * Hot entries are kept mapped in this process for a few seconds: a page of orders names the
+   * same runs again and again, and reading them from Redis means parsing them every time.
+   */
+  async #throughMemory<V extends object>(
+    memory: LRUCache<string, V>,
+    keys: readonly string[],
+    load: (keys: string[]) => Promise<Map<string, V | UpstreamError>>,
+  ): Promise<Map<string, V | UpstreamError>> {
+    const found = new Map<string, V | UpstreamError>();
+    const misses: string[] = [];
+    for (const key of usableKeys(keys)) {
+      const hit = memory.get(key);
+      if (hit) found.set(key, hit);
+      else misses.push(key);
+    }
+    if (misses.length === 0) return found;
+    for (const [key, value] of await load(misses)) {
+      found.set(key, value);
+      if (!(value instanceof UpstreamError)) memory.set(key, value);
+    }
+    return found;
+  }
+
+  async #loadCourses(wanted: string[]): Promise<Map<string, CatalogCourse | UpstreamError>> {
     const found: Map<string, DiscoveryCourse | UpstreamError> =
       await this.#cache.getCourses(wanted);
     const misses = wanted.filter((key) => !found.has(key));
@@ -78,10 +122,7 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     return mapWanted(wanted, found, toCourse);
   }
 
-  async getCourseRuns(
-    keys: readonly string[],
-  ): Promise<Map<string, CatalogCourseRun | UpstreamError>> {
-    const wanted = usableKeys(keys);
+  async #loadCourseRuns(wanted: string[]): Promise<Map<string, CatalogCourseRun | UpstreamError>> {
     const found: Map<string, DiscoveryCourseRun | UpstreamError> =
       await this.#cache.getRuns(wanted);
     const misses = wanted.filter((key) => !found.has(key));

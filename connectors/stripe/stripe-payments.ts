@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
 import { mapConcurrent, type HttpClient } from '../http-client.js';
@@ -63,6 +64,8 @@ export class StripePaymentConnector implements PaymentConnector {
   readonly #redis: Redis;
   readonly #prefix: string;
   readonly #webhookSecret: string;
+  /** Terminal payments never change: this process keeps the recent ones, ahead of Redis. */
+  readonly #terminal = new LRUCache<string, Payment>({ max: 10_000 });
 
   constructor(http: HttpClient, options: StripePaymentsOptions) {
     this.#http = http;
@@ -72,9 +75,19 @@ export class StripePaymentConnector implements PaymentConnector {
   }
 
   async getPayments(ids: readonly string[]): Promise<Map<string, Payment>> {
-    const wanted = [...new Set(ids)].filter((id) => id.length > 0);
-    const payments = await this.#cached(wanted);
-    const misses = wanted.filter((id) => !payments.has(id));
+    const payments = new Map<string, Payment>();
+    const notInMemory: string[] = [];
+    for (const id of new Set(ids)) {
+      if (id.length === 0) continue;
+      const hit = this.#terminal.get(id);
+      if (hit) payments.set(id, hit);
+      else notInMemory.push(id);
+    }
+    for (const [id, payment] of await this.#cached(notInMemory)) {
+      payments.set(id, payment);
+      this.#terminal.set(id, payment);
+    }
+    const misses = notInMemory.filter((id) => !payments.has(id));
     const fetched = await mapConcurrent(misses, PARALLEL_REQUESTS, (id) => this.#fetch(id));
     await this.#cacheTerminal(fetched);
     misses.forEach((id, i) => {
@@ -187,6 +200,7 @@ export class StripePaymentConnector implements PaymentConnector {
   async #cacheTerminal(payments: readonly (Payment | null)[]): Promise<void> {
     const terminal = payments.filter((p): p is Payment => p !== null && TERMINAL.has(p.status));
     if (terminal.length === 0) return;
+    for (const payment of terminal) this.#terminal.set(payment.id, payment);
     const pipeline = this.#redis.pipeline();
     for (const payment of terminal) {
       pipeline.set(
