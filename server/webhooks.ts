@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import type { Redis } from 'ioredis';
 import { WebhookSignatureError } from '../connectors/payments.js';
+import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { settlePayment } from '../workflows/payments.js';
 import type { CommerceServices } from '../workflows/services.js';
 
@@ -49,6 +50,14 @@ export function createStripeWebhookRouter(deps: {
         await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
         res.json({ received: true });
       } catch (error) {
+        if (error instanceof OrderNotFoundError) {
+          // Not ours (another system's payment on the same Stripe account): delivering it
+          // again will not change that.
+          services.logger.warn({ eventId: event.id }, 'webhook for a payment of no known order');
+          await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
+          res.json({ received: true, ignored: true });
+          return;
+        }
         await redis.del(key);
         services.logger.error({ err: error, eventId: event.id }, 'webhook not processed');
         res.status(500).json({ error: 'not processed; deliver again' });

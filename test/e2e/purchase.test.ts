@@ -140,6 +140,35 @@ describe('buying a course', () => {
     expect(again.order?.id).toBe([...orderIds][0]);
   });
 
+  it('leaves nothing half-done when Stripe is down: the same key later completes the purchase', async () => {
+    const { token } = await newLearner();
+    const key = randomUUID();
+    const sku = demoSeat(ML301, 'verified').sku;
+    gw.sandbox.stripe!.injectFault({
+      status: 503,
+      count: 1,
+      method: 'POST',
+      path: '/v1/payment_intents',
+    });
+    const failed = await graphql(
+      gw.url,
+      contractOperation('Purchase'),
+      {
+        input: { skus: [sku], idempotencyKey: key },
+      },
+      { token },
+    );
+    expect(errorCodes(failed)).toEqual(['UPSTREAM_UNAVAILABLE']);
+    expect(JSON.stringify(failed.body)).not.toContain('127.0.0.1');
+
+    const retried = await purchase(gw.url, token, [sku], key);
+    expect(retried.order?.status).toBe('PENDING_PAYMENT');
+    expect(retried.payment?.status).toBe('REQUIRES_PAYMENT_METHOD');
+    const again = await purchase(gw.url, token, [sku], key);
+    expect(again.order?.id).toBe(retried.order?.id);
+    expect(again.payment?.id).toBe(retried.payment?.id);
+  });
+
   it('refuses the same key for a different basket', async () => {
     const { token } = await newLearner();
     const key = randomUUID();
