@@ -20,12 +20,19 @@ export function createContextFactory(deps: {
   statusFeed: OrderStatusFeed;
   authenticate: Authenticator;
 }) {
-  const forAuthentication = (auth: Authentication): GatewayContext => ({
-    ...deps.services,
-    statusFeed: deps.statusFeed,
-    auth,
-    loaders: createLoaders(deps.services.connectors),
-  });
+  const forAuthentication = (auth: Authentication): GatewayContext => {
+    let loaders: Loaders | undefined;
+    return {
+      ...deps.services,
+      statusFeed: deps.statusFeed,
+      auth,
+      // Made on first use: a long-lived subscription mostly never needs them.
+      get loaders() {
+        loaders ??= createLoaders(deps.services.connectors);
+        return loaders;
+      },
+    };
+  };
   return {
     authenticate: deps.authenticate,
     forAuthentication,

@@ -11,6 +11,8 @@ export interface OrderStatusEvent {
   /** The order system's version: newer changes carry higher versions, so stale ones can be dropped. */
   version: number;
   occurredAt: string;
+  /** The whole order after the change, so no subscriber has to read it again. */
+  order: Order;
 }
 
 /** The Redis channel of one order's status changes. */
@@ -31,6 +33,7 @@ export function toStatusEvent(order: Order): OrderStatusEvent {
     lines: order.lines.map((line) => ({ id: line.id, status: line.status })),
     version: order.version,
     occurredAt: new Date().toISOString(),
+    order,
   };
 }
 

@@ -15,6 +15,7 @@ import {
 } from 'graphql';
 import { handleProtocols } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
+import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
 import { WebSocketServer } from 'ws';
 import { findCredentials, credentialsFromHeaders, type Authentication } from '../server/auth.js';
@@ -76,6 +77,9 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     ...(options.production ? [NoSchemaIntrospectionCustomRule] : []),
   ];
   const format = (error: GraphQLError) => options.formatError(error.toJSON(), error);
+  // Clients send a handful of distinct subscriptions, thousands of times: parse and validate
+  // each text once, and let every subscription share the one document.
+  const validated = new LRUCache<string, DocumentNode>({ max: 500 });
 
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
@@ -93,14 +97,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         return auth.viewer !== null;
       },
       onSubscribe: (ctx, _id, payload) => {
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: options.maxTokens });
-        } catch (error) {
-          return [invalid(error instanceof GraphQLError ? error.message : 'Syntax error')];
+        let document = validated.get(payload.query);
+        if (!document) {
+          try {
+            document = parse(payload.query, { maxTokens: options.maxTokens, noLocation: true });
+          } catch (error) {
+            return [invalid(error instanceof GraphQLError ? error.message : 'Syntax error')];
+          }
+          const errors = validate(schema, document, rules);
+          if (errors.length > 0) return errors.map((error) => invalid(error.message));
+          validated.set(payload.query, document);
         }
-        const errors = validate(schema, document, rules);
-        if (errors.length > 0) return errors.map((error) => invalid(error.message));
         const operation = getOperationAST(document, payload.operationName);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [invalid('Only subscriptions are served over WebSocket; use HTTP for the rest.')];

@@ -52,16 +52,11 @@ export async function watchOrder(
 export function watchMyOrders(ctx: GatewayContext): AsyncIterable<OrderStatusUpdate> {
   const viewer = requireViewer(ctx);
   return new Repeater<OrderStatusUpdate>(async (push, stop) => {
-    const latest = new Map<string, Order>();
+    const versions = new Map<string, number>();
     const unwatch = await ctx.statusFeed.watchOwner(viewer.userId, (change) => {
-      void (async () => {
-        const known = latest.get(change.orderId) ?? (await ctx.loaders.order.load(change.orderId));
-        if (!known) return;
-        const next = applyStatusChange(known, change);
-        if (next === known && latest.has(change.orderId)) return;
-        latest.set(change.orderId, next);
-        await push({ order: next });
-      })().catch((error: unknown) => stop(error));
+      if (change.version <= (versions.get(change.orderId) ?? -1)) return;
+      versions.set(change.orderId, change.version);
+      void push({ order: change.order });
     });
     try {
       await stop;
@@ -71,14 +66,7 @@ export function watchMyOrders(ctx: GatewayContext): AsyncIterable<OrderStatusUpd
   });
 }
 
-/** The order after a change, or the same order when the change is not newer than it. */
+/** The order after a change: the change's snapshot when it is newer, else the order as it was. */
 export function applyStatusChange(order: Order, change: OrderStatusChange): Order {
-  if (change.version <= order.version) return order;
-  const lineStatus = new Map(change.lines.map((line) => [line.id, line.status]));
-  return {
-    ...order,
-    version: change.version,
-    status: change.status,
-    lines: order.lines.map((line) => ({ ...line, status: lineStatus.get(line.id) ?? line.status })),
-  };
+  return change.version > order.version ? change.order : order;
 }

@@ -55,6 +55,8 @@ export interface OrderStatusChange {
   status: Order['status'];
   lines: { id: string; status: Order['lines'][number]['status'] }[];
   version: number;
+  /** The whole order after the change. */
+  order: Order;
 }
 
 /**

@@ -3,7 +3,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { demoOrdersOf, demoSeat } from '../../sandbox/demo-data.js';
-import { orderChannel } from '../../subscriptions/order-events.js';
+import { orderChannel, ownerChannel } from '../../subscriptions/order-events.js';
 import { contractOperation, graphql, signToken, tokenFor } from '../support/client.js';
 import { payWithSandboxCard, purchase, waitForOrderStatus } from '../support/commerce.js';
 import { startTestGateway, TEST_REDIS_URL, type TestGateway } from '../support/gateway.js';
@@ -287,5 +287,72 @@ describe('shutting a gateway down', () => {
       await second.close();
       await first.close().catch(() => undefined);
     }
+  });
+});
+
+describe('all of a learner’s orders (myOrderStatusChanged)', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ JOB_BACKOFF_MS: '50' });
+  });
+  afterAll(() => gw.close());
+
+  it('streams every change of the learner’s own orders, and none of another’s', async () => {
+    const token = await signToken({
+      user_id: 9404,
+      preferred_username: 'follower',
+      email: 'f@example.com',
+    });
+    const other = await signToken({
+      user_id: 9405,
+      preferred_username: 'stranger',
+      email: 's@example.com',
+    });
+    type MyData = {
+      myOrderStatusChanged: { order: { id: string; status: string; number: string } };
+    };
+    const watched = watch<MyData>(
+      gw.url,
+      'subscription { myOrderStatusChanged { order { id number status } } }',
+      {},
+      { token },
+    );
+    // Wait until the gateway listens on the learner's channel: from then on nothing is missed.
+    const redis = new Redis(TEST_REDIS_URL);
+    for (;;) {
+      const [, listeners] = (await redis.pubsub('NUMSUB', ownerChannel(gw.keyPrefix, '9404'))) as [
+        string,
+        number,
+      ];
+      if (listeners > 0) break;
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    redis.disconnect();
+    await purchase(
+      gw.url,
+      other,
+      [demoSeat('course-v1:SandboxX+UX120+3T2026', 'audit').sku],
+      randomUUID(),
+    );
+    const placed = await purchase(
+      gw.url,
+      token,
+      [demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified').sku],
+      randomUUID(),
+    );
+    await payWithSandboxCard(gw.sandbox, placed.payment!.id);
+    await watched.until((results) =>
+      results.some((result) => result.data?.myOrderStatusChanged.order.status === 'FULFILLED'),
+    );
+    const orders = watched.results.map((result) => result.data?.myOrderStatusChanged.order);
+    expect(orders.map((order) => order?.status)).toEqual([
+      'PENDING_PAYMENT',
+      'PAID',
+      'FULFILLING',
+      'FULFILLED',
+    ]);
+    expect(new Set(orders.map((order) => order?.id))).toEqual(new Set([placed.order!.id]));
+    expect(orders[0]?.number).toBe(placed.order!.number);
+    await watched.dispose();
   });
 });
