@@ -141,12 +141,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const gateway = new Child(
       'gateway',
-      [
-        '--import',
-        new URL('./exit-after-term.js', import.meta.url).href,
-        ...options.gatewayNodeFlags,
-        'dist/server/main.js',
-      ],
+      [...options.gatewayNodeFlags, 'dist/server/main.js'],
       {
         ...baseEnv,
         PORT: String(port),
