@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type GatewayConfig } from '../server/config.js';
+import { exitWith, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
@@ -32,21 +33,7 @@ async function main(): Promise<void> {
     'order worker started: fulfillment, refunds and the reconciler',
   );
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal} received: finishing the jobs in hand`);
-    await runtime.close();
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-function exitWith(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+  stopOnSignals(logger, 'finishing the jobs in hand', () => runtime.close());
 }
 
 await main();

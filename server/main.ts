@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startGateway } from './gateway.js';
+import { exitWith, stopOnSignals } from './process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
 import { resolveUpstreams } from './sandboxed-upstreams.js';
 
@@ -67,24 +68,11 @@ async function main(): Promise<void> {
     }
   }
 
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info(`${signal} received: draining`);
+  stopOnSignals(logger, 'draining', async () => {
     await gateway.close();
     await sandbox?.close();
     await redis.stop();
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
-}
-
-function exitWith(message: string): never {
-  process.stderr.write(`${message}\n`);
-  process.exit(1);
+  });
 }
 
 await main();

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
-import { contractOperation, errorCodes, graphql, signToken, tokenFor } from '../support/client.js';
+import { contractOperation, errorCodes, graphql, tokenFor } from '../support/client.js';
 import {
   enrollmentPosts,
+  newLearner,
   lmsEnrollment,
   payWithSandboxCard,
   purchase,
@@ -13,21 +14,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ENROLL = { method: 'POST', path: '/api/enrollment/v1/enrollment' };
 const DS201 = 'course-v1:SandboxX+DS201+3T2026';
-
-let learnerCount = 0;
-async function newLearner() {
-  learnerCount += 1;
-  const id = 6000 + learnerCount;
-  const username = `faulty${id}`;
-  return {
-    username,
-    token: await signToken({
-      user_id: id,
-      preferred_username: username,
-      email: `${username}@example.com`,
-    }),
-  };
-}
 
 describe('fulfillment under faults', () => {
   let gw: TestGateway;

@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
-import { contractOperation, errorCodes, graphql, signToken, tokenFor } from '../support/client.js';
+import { contractOperation, errorCodes, graphql, tokenFor } from '../support/client.js';
 import {
   lmsEnrollment,
+  newLearner,
   payWithSandboxCard,
   purchase,
   waitForOrderStatus,
@@ -12,20 +13,6 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 const ML301 = 'course-v1:SandboxX+ML301+3T2026';
 const UX120 = 'course-v1:SandboxX+UX120+3T2026';
-
-/** A learner of our own, so each test starts with no enrollments. */
-async function newLearner(): Promise<{ token: string; username: string }> {
-  const id = 3000 + Math.floor(Math.random() * 1_000_000);
-  const username = `learner${id}`;
-  return {
-    username,
-    token: await signToken({
-      user_id: id,
-      preferred_username: username,
-      email: `${username}@example.com`,
-    }),
-  };
-}
 
 describe('buying a course', () => {
   let gw: TestGateway;

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Sandbox } from '../../sandbox/index.js';
-import { contractOperation, graphql } from './client.js';
+import { contractOperation, graphql, signToken } from './client.js';
 
 export interface OrderView {
   id: string;
@@ -96,4 +96,21 @@ export async function lmsEnrollment(
   );
   const text = await response.text();
   return text ? (JSON.parse(text) as { mode: string; is_active: boolean }) : null;
+}
+
+let learnerCount = 0;
+
+/** A learner of the test's own (a fresh user id and username), so it starts with nothing. */
+export async function newLearner(prefix = 'learner'): Promise<{ token: string; username: string }> {
+  learnerCount += 1;
+  const id = 100_000 + process.pid * 100 + learnerCount;
+  const username = `${prefix}${id}`;
+  return {
+    username,
+    token: await signToken({
+      user_id: id,
+      preferred_username: username,
+      email: `${username}@example.com`,
+    }),
+  };
 }

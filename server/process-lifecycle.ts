@@ -1,0 +1,36 @@
+import type { Logger } from 'pino';
+
+/** Stops the program with one line on stderr, for errors an operator fixes (no stack trace). */
+export function exitWith(message: string): never {
+  process.stderr.write(`${message}\n`);
+  process.exit(1);
+}
+
+/**
+ * Runs `stop` once on the first SIGTERM or SIGINT, then exits 0: the one shutdown path of a
+ * gateway or worker process (later signals while stopping are ignored).
+ */
+export function stopOnSignals(
+  logger: Logger,
+  announcement: string,
+  stop: () => Promise<void>,
+): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(`${signal} received: ${announcement}`);
+    stop().then(
+      () => {
+        logger.info('stopped');
+        process.exit(0);
+      },
+      (error: unknown) => {
+        logger.error({ err: error }, 'could not stop cleanly');
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => onSignal('SIGTERM'));
+  process.on('SIGINT', () => onSignal('SIGINT'));
+}
