@@ -202,6 +202,20 @@ describe('WebSocket security', () => {
     expect(await closed).toBe(1009);
   });
 
+  it.each([
+    ['not JSON', 'not json at all'],
+    ['an unknown message type', JSON.stringify({ type: 'bogus' })],
+    [
+      'a subscribe before connection_init',
+      JSON.stringify({ id: '1', type: 'subscribe', payload: { query: '{ __typename }' } }),
+    ],
+  ])('closes a connection that sends %s', async (_name, message) => {
+    const { socket, opened, closed } = rawSocket();
+    await opened;
+    socket.send(message);
+    expect([4400, 4401]).toContain(await closed);
+  });
+
   it('refuses a subprotocol other than graphql-transport-ws', async () => {
     const { closed } = rawSocket('graphql-ws');
     // The server selects no subprotocol: the client aborts the handshake (1006), or, if it goes
