@@ -1,0 +1,250 @@
+/**
+ * `npm run bench:fulfillment`: orders/s from purchase to FULFILLED, and of the fulfillment
+ * pipeline alone, with the sandbox LMS answering at 0 ms and at 50 ms. bench/README.md says what
+ * each figure measures.
+ */
+import { randomUUID } from 'node:crypto';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { Redis } from 'ioredis';
+import { SignJWT } from 'jose';
+import { createConnectors, type Connectors } from '../connectors/index.js';
+import { createOrderQueue } from '../jobs/order-queue.js';
+import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import { demoSeat } from '../sandbox/demo-data.js';
+import { OrderWatcher, runEnqueues, runPurchases } from './fulfillment-load.js';
+import { measured, report } from './fulfillment-report.js';
+import { deleteKeys, redisProcessId, startStack, type Stack } from './fulfillment-stack.js';
+
+const { values: args } = parseArgs({
+  options: {
+    'lms-latencies': { type: 'string', default: '0,50' },
+    'pipeline-orders': { type: 'string', default: '4000' },
+    rate: { type: 'string', default: '2000' },
+    'e2e-orders': { type: 'string', default: '1500' },
+    learners: { type: 'string', default: '50' },
+    workers: { type: 'string', default: '1' },
+    concurrency: { type: 'string', default: '100' },
+    only: { type: 'string' },
+    'cpu-prof': { type: 'string' },
+  },
+});
+const setting = (name: keyof typeof args): number => Number(args[name]);
+const REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
+const ROOT_PREFIX = `bench-fulfillment:${randomUUID()}:`;
+const SEAT = demoSeat('course-v1:SandboxX+ML301+3T2026', 'verified');
+const TIMEOUT_MS = 60_000;
+const WARM_UP = { purchases: 100, enqueues: 300 };
+/** The second pipeline run offers half the saturated throughput, for at most this long. */
+const PACED = { share: 0.5, seconds: 4, maxOrders: 800 };
+
+const stacks = new Set<Stack>();
+let cleaning: Promise<void> | undefined;
+const cleanUp = () =>
+  (cleaning ??= (async () => {
+    await Promise.all([...stacks].map((stack) => stack.stop()));
+    await deleteKeys(REDIS_URL, ROOT_PREFIX);
+  })());
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+}
+
+async function main(): Promise<void> {
+  const load = loadavg().map((value) => value.toFixed(2));
+  console.log(
+    `fulfillment bench: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ` +
+      `load average ${load.join(' ')}\n` +
+      `processes: sandbox | gateway (RUN_WORKER=false) | ${setting('workers')} × worker ` +
+      `(WORKER_CONCURRENCY=${setting('concurrency')}) | Redis ${REDIS_URL} | this driver`,
+  );
+  for (const lmsLatencyMs of (args['lms-latencies'] ?? '').split(',').map(Number)) {
+    console.log(`\n== sandbox LMS latency ${lmsLatencyMs} ms`);
+    if (args.only !== 'e2e') await withStack('pipeline', lmsLatencyMs, pipelineRuns);
+    if (args.only !== 'pipeline') await withStack('e2e', lmsLatencyMs, purchaseRun);
+  }
+}
+
+type Runs = (stack: Stack, watcher: OrderWatcher, keyPrefix: string) => Promise<void>;
+
+/** A fresh system per run: the sandbox commercetools scans every order it holds per query. */
+async function withStack(name: string, lmsLatencyMs: number, runs: Runs): Promise<void> {
+  const keyPrefix = `${ROOT_PREFIX}${name}-${lmsLatencyMs}:`;
+  const stack = await startStack({
+    redisUrl: REDIS_URL,
+    keyPrefix,
+    lmsLatencyMs,
+    workers: setting('workers'),
+    workerConcurrency: setting('concurrency'),
+    workerNodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [],
+  });
+  stacks.add(stack);
+  const redisPid = await redisProcessId(REDIS_URL);
+  if (redisPid !== null) stack.pids['redis'] = redisPid;
+  const watcher = await OrderWatcher.start(REDIS_URL, keyPrefix);
+  try {
+    await runs(stack, watcher, keyPrefix);
+  } finally {
+    watcher.close();
+    await stack.stop();
+    stacks.delete(stack);
+    await deleteKeys(REDIS_URL, keyPrefix);
+  }
+}
+
+/** (a) Purchase → pay → FULFILLED, each learner starting the next purchase when one is done. */
+const purchaseRun: Runs = async (stack, watcher) => {
+  const learners = setting('learners');
+  const tokens = await learnerTokens(WARM_UP.purchases + setting('e2e-orders'));
+  const run = (batch: readonly string[]) =>
+    runPurchases({
+      gatewayUrl: stack.gatewayUrl,
+      stripeUrl: stack.sandboxUrls.stripe,
+      stripeSecretKey: SANDBOX_CREDENTIALS.stripeSecretKey,
+      sku: SEAT.sku,
+      tokens: batch,
+      learners,
+      watcher,
+      timeoutMs: TIMEOUT_MS,
+    });
+  await run(tokens.slice(0, WARM_UP.purchases));
+  const result = await measured(stack.pids, async () => ({
+    outcome: await run(tokens.slice(WARM_UP.purchases)),
+  }));
+  report(`(a) purchase → paid → FULFILLED, ${learners} learners at a time`, result, { cpu: true });
+};
+
+/** (b) and (c): enqueue → FULFILLED for paid orders, saturated, then at half that rate. */
+const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+  // The queue as the gateway's runtime creates it, so enqueue is exactly the webhook's call.
+  const queue = createOrderQueue(redis, {
+    prefix: `${keyPrefix}bull`,
+    attempts: 8,
+    backoffMs: 1000,
+  });
+  try {
+    const saturating = setting('pipeline-orders');
+    const ids = await createPaidOrders(
+      connectorsFor(stack, redis, keyPrefix),
+      WARM_UP.enqueues + saturating + PACED.maxOrders,
+    );
+    const run = (batch: readonly string[], ratePerSecond: number) =>
+      measured(stack.pids, () =>
+        runEnqueues({
+          jobs: queue.jobs,
+          orderIds: batch,
+          ratePerSecond,
+          watcher,
+          timeoutMs: TIMEOUT_MS,
+        }),
+      );
+    const rate = setting('rate');
+    await run(ids.splice(0, WARM_UP.enqueues), rate);
+    const saturated = await run(ids.splice(0, saturating), rate);
+    report(`(b) pipeline saturated: ${saturating} paid orders enqueued at ${rate}/s`, saturated, {
+      cpu: true,
+    });
+    const { outcome } = saturated;
+    const capacity = outcome.latenciesMs.length / ((outcome.lastEnd - outcome.firstStart) / 1000);
+    const paced = Math.max(1, Math.round(capacity * PACED.share));
+    const batch = ids.splice(0, Math.min(PACED.maxOrders, paced * PACED.seconds));
+    report(
+      `(c) pipeline at half that: ${batch.length} enqueued at ${paced}/s`,
+      await run(batch, paced),
+      {
+        cpu: false,
+      },
+    );
+  } finally {
+    await queue.queue.close();
+    redis.disconnect();
+  }
+};
+
+/**
+ * Orders as settlePayment leaves them (PAID, one verified seat, a learner each), placed in the
+ * sandbox commercetools through the gateway's own connector before the clock starts.
+ */
+async function createPaidOrders(connectors: Connectors, count: number): Promise<string[]> {
+  const firstUserId = 100_000 + Math.floor(Math.random() * 1_000_000_000);
+  const price = { amount: SEAT.price, currencyCode: SEAT.currency };
+  const line = {
+    sku: SEAT.sku,
+    courseRunKey: SEAT.courseRunKey,
+    mode: SEAT.mode,
+    title: 'bench',
+    price,
+  };
+  const ids = new Array<string>(count);
+  let next = 0;
+  const create = async () => {
+    for (let i = next++; i < count; i = next++) {
+      const userId = firstUserId + i;
+      const order = await connectors.orders.createOrder({
+        number: `BENCH-${userId}`,
+        ownerId: String(userId),
+        ownerUsername: `bench${userId}`,
+        ownerEmail: `bench${userId}@example.com`,
+        status: 'PAID',
+        total: price,
+        idempotencyKey: `bench-${i}`,
+        lines: [line],
+      });
+      ids[i] = order.id;
+    }
+  };
+  await Promise.all(Array.from({ length: 32 }, create));
+  return ids;
+}
+
+function connectorsFor(stack: Stack, redis: Redis, keyPrefix: string): Connectors {
+  const { commercetools, discovery, lms, stripe } = stack.sandboxUrls;
+  const { lmsApiKey, stripeSecretKey, stripeWebhookSecret } = SANDBOX_CREDENTIALS;
+  return createConnectors(
+    {
+      discovery: { url: discovery },
+      lms: { url: lms, apiKey: lmsApiKey },
+      stripe: { url: stripe, secretKey: stripeSecretKey, webhookSecret: stripeWebhookSecret },
+      commercetools: {
+        apiUrl: commercetools,
+        authUrl: commercetools,
+        ...SANDBOX_CREDENTIALS.commercetools,
+      },
+    },
+    { redis, keyPrefix, timeoutMs: 10_000, catalogCacheTtlSeconds: 300 },
+  );
+}
+
+/** edX JWTs for distinct new learners, signed HS256 as the sandbox LMS signs them. */
+function learnerTokens(count: number): Promise<string[]> {
+  const { issuer, audience, secretKey } = SANDBOX_CREDENTIALS.jwt;
+  const key = new TextEncoder().encode(secretKey);
+  const firstUserId = 100_000 + Math.floor(Math.random() * 1_000_000_000);
+  const now = Math.floor(Date.now() / 1000);
+  return Promise.all(
+    Array.from({ length: count }, (_, i) => {
+      const userId = firstUserId + i;
+      const username = `bench${userId}`;
+      return new SignJWT({
+        iss: issuer,
+        aud: audience,
+        iat: now,
+        exp: now + 3600,
+        user_id: userId,
+        preferred_username: username,
+        email: `${username}@example.com`,
+      })
+        .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+        .sign(key);
+    }),
+  );
+}
+
+try {
+  await main();
+} catch (error) {
+  console.error(error);
+  process.exitCode = 1;
+} finally {
+  await cleanUp();
+}
