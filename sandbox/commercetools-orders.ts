@@ -167,6 +167,7 @@ export interface OrderQuery {
 /** The project's orders, in memory. */
 export class OrderStore {
   private readonly orders = new Map<string, Order>();
+  private readonly orderNumbers = new Set<string>();
 
   /** Creates an order from an OrderImportDraft; `createdAt` is honoured (the seed needs it). */
   import(value: unknown, ids: { id?: string; lineIds?: readonly string[] } = {}): Order {
@@ -180,10 +181,7 @@ export class OrderStore {
       return id ? { ...item, id } : item;
     });
     const orderNumber = optionalString(draft.orderNumber, 'orderNumber');
-    if (
-      orderNumber !== undefined &&
-      [...this.orders.values()].some((o) => o.orderNumber === orderNumber)
-    ) {
+    if (orderNumber !== undefined && this.orderNumbers.has(orderNumber)) {
       throw new CommercetoolsError(
         400,
         'DuplicateField',
@@ -221,6 +219,7 @@ export class OrderStore {
       ...(custom ? { custom } : {}),
     };
     this.orders.set(order.id, order);
+    if (orderNumber !== undefined) this.orderNumbers.add(orderNumber);
     return structuredClone(order);
   }
 
@@ -242,7 +241,7 @@ export class OrderStore {
     total?: number;
     results: Order[];
   } {
-    const found = [...this.orders.values()]
+    const found = this.candidates(query.where)
       .filter((order) => query.where.every((predicate) => matches(predicate, order)))
       .sort(orderComparator<Order>(query.sort));
     const results = found
@@ -255,6 +254,29 @@ export class OrderStore {
       ...(query.withTotal ? { total: found.length } : {}),
       results,
     };
+  }
+
+  /**
+   * The orders a query can match: when it pins the id (`id = …` or `id in (…)`, alone or
+   * and-ed with more), only those, looked up directly, so benchmarks measure the gateway rather
+   * than a scan of every order; otherwise all of them.
+   */
+  private candidates(where: readonly Predicate[]): Order[] {
+    for (const predicate of where.flatMap(conjuncts)) {
+      const ids =
+        predicate.kind === 'in' && predicate.field === 'id' && !predicate.negated
+          ? predicate.values
+          : predicate.kind === 'compare' && predicate.field === 'id' && predicate.op === '='
+            ? [predicate.value]
+            : null;
+      if (ids) {
+        return ids.flatMap((id) => {
+          const order = this.orders.get(String(id));
+          return order ? [order] : [];
+        });
+      }
+    }
+    return [...this.orders.values()];
   }
 
   /** Applies update actions all or nothing, under optimistic concurrency on `version`. */
@@ -334,4 +356,11 @@ function applyAction(order: Order, value: unknown, index: number): void {
         `Unknown or unsupported update action '${String(action.action)}' in actions[${index}].`,
       );
   }
+}
+
+/** The predicates and-ed together at the top of a predicate. */
+function conjuncts(predicate: Predicate): Predicate[] {
+  return predicate.kind === 'and'
+    ? [...conjuncts(predicate.left), ...conjuncts(predicate.right)]
+    : [predicate];
 }
