@@ -18,7 +18,11 @@ import { createClient, type Client } from 'graphql-ws';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import WebSocket from 'ws';
+import { toOrder } from '../connectors/commercetools/mapping.js';
+import type { CtOrder } from '../connectors/commercetools/wire-types.js';
 import { toMinorUnits } from '../connectors/money.js';
+import type { Order, OrderStatus } from '../connectors/orders.js';
+import { toStatusEvent } from '../subscriptions/order-events.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import { DEMO_COURSE_RUNS } from '../sandbox/demo-data.js';
 import type { ProbeMemory } from './subscriptions-probe.js';
@@ -298,7 +302,8 @@ async function startGateway(run: number): Promise<Gateway> {
 interface Learner {
   userId: string;
   orderId: string;
-  lineIds: string[];
+  /** The order as the gateway models it, so events are built exactly as the worker builds them. */
+  order: Order;
   token: string;
 }
 
@@ -362,7 +367,7 @@ async function importLearners(gateway: Gateway, count: number, run: number): Pro
     if (response.status !== 201) {
       throw new Error(`order import failed: ${response.status} ${await response.text()}`);
     }
-    const order = (await response.json()) as { id: string; lineItems: { id: string }[] };
+    const order = toOrder((await response.json()) as CtOrder);
     const token = await new SignJWT({
       iss: jwt.issuer,
       aud: jwt.audience,
@@ -374,7 +379,7 @@ async function importLearners(gateway: Gateway, count: number, run: number): Pro
     })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .sign(secret);
-    return { userId, orderId: order.id, lineIds: order.lineItems.map((line) => line.id), token };
+    return { userId, orderId: order.id, order, token };
   };
 
   const learners: Learner[] = new Array<Learner>(count);
@@ -402,7 +407,7 @@ interface Update {
 /** What the clients compare deliveries against: the current round and each learner's publish time. */
 interface RoundState {
   round: number;
-  status: string;
+  status: OrderStatus;
   publishedAt: Float64Array;
   latencies: number[];
   received: number;
@@ -585,14 +590,14 @@ async function runRound(
   const benchCpu = process.cpuUsage();
   const version = 1_000 + round;
   const publish = (learner: Learner, i: number) => {
-    const message = JSON.stringify({
-      orderId: learner.orderId,
-      ownerId: learner.userId,
-      status: state.status,
-      lines: learner.lineIds.map((id) => ({ id, status: 'FULFILLED' })),
-      version,
-      occurredAt: new Date().toISOString(),
-    });
+    const message = JSON.stringify(
+      toStatusEvent({
+        ...learner.order,
+        status: state.status,
+        version,
+        lines: learner.order.lines.map((line) => ({ ...line, status: 'FULFILLED' })),
+      }),
+    );
     state.publishedAt[i] = performance.now();
     void redis.publish(`${gateway.keyPrefix}orders:${learner.orderId}:status`, message);
     void redis.publish(`${gateway.keyPrefix}owners:${learner.userId}:order-status`, message);
@@ -762,7 +767,7 @@ async function benchOne(
   const benchRssBefore = process.memoryUsage().rss;
   const state: RoundState = {
     round: -1,
-    status: '',
+    status: 'PENDING_PAYMENT',
     publishedAt: new Float64Array(learnerCount),
     latencies: [],
     received: 0,
