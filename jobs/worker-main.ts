@@ -1,6 +1,5 @@
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type GatewayConfig } from '../server/config.js';
-import { exitWith, stopOnSignals } from '../server/process-lifecycle.js';
+import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
@@ -11,13 +10,7 @@ import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
  * `npm start` (or `npm run sandbox`) runs on PORT+101..104.
  */
 async function main(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) exitWith(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
   try {
     await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });

@@ -1,19 +1,12 @@
 import { pino } from 'pino';
-import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 import { startGateway } from './gateway.js';
-import { exitWith, stopOnSignals } from './process-lifecycle.js';
+import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
 import { resolveUpstreams } from './sandboxed-upstreams.js';
 
 /** `npm start`: the gateway, with the sandbox for every upstream left unconfigured. */
 async function main(): Promise<void> {
-  let config: GatewayConfig;
-  try {
-    config = loadConfig();
-  } catch (error) {
-    if (error instanceof ConfigError) exitWith(error.message);
-    throw error;
-  }
+  const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
 
   let redis;

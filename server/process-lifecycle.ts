@@ -1,4 +1,5 @@
 import type { Logger } from 'pino';
+import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 
 /** Stops the program with one line on stderr, for errors an operator fixes (no stack trace). */
 export function exitWith(message: string): never {
@@ -33,4 +34,14 @@ export function stopOnSignals(
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
+}
+
+/** The configuration from the environment, or the program stops with the one line naming what is wrong. */
+export function loadConfigOrExit(): GatewayConfig {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) exitWith(error.message);
+    throw error;
+  }
 }
