@@ -1,5 +1,5 @@
 /**
- * Preloaded into the benchmarked gateway (`node --expose-gc --import …/subscriptions-probe.js
+ * Preloaded into the benchmarked gateway (`node --expose-gc --import …/gateway-probe.js
  * dist/server/main.js`) by `npm run bench:subscriptions`, so the bench can read the gateway's own
  * memory without changing the gateway: over the IPC channel, `{ type: 'memory' }` is answered with
  * process.memoryUsage() after a full GC, and `{ type: 'heap-snapshot', path }` (only with

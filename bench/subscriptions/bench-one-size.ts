@@ -1,0 +1,103 @@
+/**
+ * One run of the bench for one N: a fresh gateway, its learners and clients, round 0, the paced
+ * and burst rounds, and memory readings before connecting, at idle and after the rounds.
+ */
+import { performance } from 'node:perf_hooks';
+import { setTimeout as delay } from 'node:timers/promises';
+import { Redis } from 'ioredis';
+import { addCleanup, cleanupAll } from './cleanup.js';
+import { connectClients, waitForChannels } from './clients.js';
+import { startGateway } from './gateway.js';
+import { importLearners } from './learners.js';
+import type { FanoutOptions } from './options.js';
+import { log, ms, summarise, type MemoryRow, type Row } from './report.js';
+import { runRound, type RoundResult, type RoundState } from './rounds.js';
+
+export async function benchOneSize(
+  run: number,
+  count: number,
+  options: FanoutOptions,
+): Promise<{ rows: Row[]; memory: MemoryRow; notes: string[] }> {
+  const { mix, pacedRounds, burstRounds, publishRate, firstRate } = options;
+  const notes: string[] = [];
+  const gateway = await startGateway(run, options);
+  const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+  addCleanup(async () => {
+    await deleteKeys(redis, gateway.keyPrefix);
+    redis.disconnect();
+  });
+  const learnerCount = mix === 'mix' ? Math.ceil(count / 2) : count;
+  const t0 = performance.now();
+  const learners = await importLearners(gateway, learnerCount, run);
+  log(`N=${count}: imported ${learnerCount} orders in ${ms((performance.now() - t0) / 1000)} s`);
+
+  const before = await gateway.memory();
+  const snapshots = options.heapSnapshots;
+  if (snapshots) await gateway.heapSnapshot(`${snapshots}/gateway-${count}-before.heapsnapshot`);
+  const benchRssBefore = process.memoryUsage().rss;
+  const state: RoundState = {
+    round: -1,
+    status: 'PENDING_PAYMENT',
+    publishedAt: new Float64Array(learnerCount),
+    latencies: [],
+    received: 0,
+    lastReceivedAt: 0,
+    roundOf: new Int32Array(count).fill(-1),
+    unexpected: 0,
+    onReceive: null,
+  };
+  const clients = await connectClients(gateway, learners, count, state, options);
+  addCleanup(async () => {
+    state.round = -2;
+    await Promise.all(clients.clients.map(async (client) => client.dispose()));
+  });
+  const orderClients = clients.kinds.filter((kind) => kind === 'order').length;
+  const ownerClients = count - orderClients;
+  const channels = (orderClients > 0 ? learnerCount : 0) + (ownerClients > 0 ? learnerCount : 0);
+  await waitForChannels(redis, gateway.keyPrefix, channels);
+  log(
+    `N=${count}: ${orderClients} orderStatusChanged + ${ownerClients} myOrderStatusChanged clients ` +
+      `subscribed in ${ms(clients.rampMs / 1000)} s (${channels} Redis channels)`,
+  );
+  await delay(2000);
+  const idle = await gateway.memory();
+  if (snapshots) await gateway.heapSnapshot(`${snapshots}/gateway-${count}-idle.heapsnapshot`);
+  const benchRssPerClient = (process.memoryUsage().rss - benchRssBefore) / count;
+
+  // Round 0: every myOrderStatusChanged subscription's first change reads the order
+  // (workflows/order-status.ts watchMyOrders); reported apart from the steady-state rounds.
+  const warm = await runRound(redis, gateway, learners, state, 0, count, firstRate);
+  const rows: Row[] = [summarise(count, `first change @${firstRate}/s`, [warm])];
+  const paced: RoundResult[] = [];
+  for (let r = 1; r <= pacedRounds; r++) {
+    paced.push(await runRound(redis, gateway, learners, state, r, count, publishRate));
+  }
+  if (paced.length > 0)
+    rows.push(summarise(count, `${pacedRounds} paced @${publishRate}/s`, paced));
+  const bursts: RoundResult[] = [];
+  for (let r = 1; r <= burstRounds; r++) {
+    bursts.push(await runRound(redis, gateway, learners, state, pacedRounds + r, count, Infinity));
+  }
+  if (bursts.length > 0) rows.push(summarise(count, `${burstRounds} burst`, bursts));
+  const after = await gateway.memory();
+
+  if (clients.errors.length > 0)
+    notes.push(`N=${count}: client errors: ${clients.errors.join(' | ')}`);
+  if (clients.closedEarly > 0)
+    notes.push(`N=${count}: ${clients.closedEarly} sockets closed early`);
+  if (state.unexpected > 0) notes.push(`N=${count}: ${state.unexpected} unexpected deliveries`);
+
+  await cleanupAll();
+  return {
+    rows,
+    memory: { clients: count, rampMs: clients.rampMs, before, idle, after, benchRssPerClient },
+    notes,
+  };
+}
+
+async function deleteKeys(redis: Redis, prefix: string): Promise<void> {
+  for await (const batch of redis.scanStream({ match: `${prefix}*`, count: 500 })) {
+    const keys = batch as string[];
+    if (keys.length > 0) await redis.unlink(...keys);
+  }
+}

@@ -1,0 +1,173 @@
+/** The figures: latency percentiles per phase, the gateway's memory per connection, the aim. */
+import { cpus, loadavg, totalmem } from 'node:os';
+import { fileLimits } from './file-limit.js';
+import type { GatewayMemory } from './gateway.js';
+import type { FanoutOptions } from './options.js';
+import type { RoundResult } from './rounds.js';
+
+export function log(line: string): void {
+  process.stderr.write(`${line}\n`);
+}
+
+export function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]!;
+}
+
+export interface Row {
+  clients: number;
+  phase: string;
+  deliveries: string;
+  p50: number;
+  p99: number;
+  max: number;
+  perSecond: number;
+  gatewayCpu: number;
+  benchCpu: number;
+}
+
+export function summarise(clients: number, phase: string, rounds: RoundResult[]): Row {
+  const all = Float64Array.from(rounds.flatMap((round) => round.latencies)).sort();
+  const received = rounds.reduce((sum, round) => sum + round.received, 0);
+  const expected = rounds.reduce((sum, round) => sum + round.expected, 0);
+  const span = rounds.reduce((sum, round) => sum + round.spanMs, 0);
+  return {
+    clients,
+    phase,
+    deliveries: received === expected ? String(received) : `${received}/${expected}`,
+    p50: percentile(all, 50),
+    p99: percentile(all, 99),
+    max: all.length > 0 ? all[all.length - 1]! : NaN,
+    perSecond: (received * 1000) / span,
+    gatewayCpu: (100 * rounds.reduce((sum, round) => sum + round.gatewayCpuMs, 0)) / span,
+    benchCpu: (100 * rounds.reduce((sum, round) => sum + round.benchCpuMs, 0)) / span,
+  };
+}
+
+export interface MemoryRow {
+  clients: number;
+  rampMs: number;
+  before: GatewayMemory;
+  idle: GatewayMemory;
+  after: GatewayMemory;
+  benchRssPerClient: number;
+}
+
+export const ms = (value: number) => (Number.isFinite(value) ? value.toFixed(1) : '-');
+const mb = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
+const kb = (bytes: number) => (bytes / 1024).toFixed(1);
+const pad = (cells: string[], widths: number[]) =>
+  cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+
+function printLatency(rows: Row[]): void {
+  const head = [
+    'clients',
+    'rounds',
+    'delivered',
+    'p50 ms',
+    'p99 ms',
+    'max ms',
+    'msg/s',
+    'gw CPU',
+    'bench CPU',
+  ];
+  const body = rows.map((row) => [
+    String(row.clients),
+    row.phase,
+    row.deliveries,
+    ms(row.p50),
+    ms(row.p99),
+    ms(row.max),
+    Math.round(row.perSecond).toLocaleString('en-US'),
+    `${Math.round(row.gatewayCpu)}%`,
+    `${Math.round(row.benchCpu)}%`,
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  console.log(pad(head, widths));
+  for (const cells of body) console.log(pad(cells, widths));
+}
+
+function printMemory(rows: MemoryRow[]): void {
+  const head = [
+    'clients',
+    'ramp',
+    'RSS before',
+    'RSS idle',
+    'RSS/conn',
+    'heap before',
+    'heap idle',
+    'heap/conn',
+    'V8 total/conn',
+    'ext+ab/conn',
+    'RSS/conn after rounds',
+    'fds',
+  ];
+  const body = rows.map((row) => [
+    String(row.clients),
+    `${(row.rampMs / 1000).toFixed(1)} s`,
+    `${mb(row.before.vmRss)} MB`,
+    `${mb(row.idle.vmRss)} MB`,
+    `${kb((row.idle.vmRss - row.before.vmRss) / row.clients)} KB`,
+    `${mb(row.before.heapUsed)} MB`,
+    `${mb(row.idle.heapUsed)} MB`,
+    `${kb((row.idle.heapUsed - row.before.heapUsed) / row.clients)} KB`,
+    `${kb((row.idle.heapTotal - row.before.heapTotal) / row.clients)} KB`,
+    `${kb((row.idle.external - row.before.external) / row.clients)} KB`,
+    `${kb((row.after.vmRss - row.before.vmRss) / row.clients)} KB`,
+    String(row.idle.openFds),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((cells) => cells[i]!.length)));
+  console.log(pad(head, widths));
+  for (const cells of body) console.log(pad(cells, widths));
+}
+
+/** The machine and the run's settings, printed before and with the figures. */
+export function machineFacts(
+  options: Pick<FanoutOptions, 'mix' | 'publishRate' | 'firstRate' | 'rampRate' | 'maxInFlight'>,
+): string[] {
+  const { mix, publishRate, firstRate, rampRate, maxInFlight } = options;
+  const cpu = cpus();
+  const limits = fileLimits();
+  return [
+    `date: ${new Date().toISOString()}`,
+    `node ${process.version}, ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ` +
+      `${mb(totalmem())} MB RAM, load ${loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
+    `open files (bench): soft ${limits.soft}, hard ${limits.hard}`,
+    `mix: ${mix}; paced rate ${publishRate} changes/s (first change ${firstRate}/s); ramp ${rampRate} clients/s, ` +
+      `${maxInFlight} in flight`,
+  ];
+}
+
+/** The report on stdout: the facts, both tables, the aim of issue 4 at the largest N, any notes. */
+export function printReport(
+  facts: string[],
+  rows: Row[],
+  memory: MemoryRow[],
+  notes: string[],
+): void {
+  console.log('\nSubscriptions fan-out: publish (Redis PUBLISH) → receive (graphql-ws client)');
+  for (const line of facts) console.log(`  ${line}`);
+  console.log('\nLatency (client receive time − publish time, same clock):');
+  printLatency(rows);
+  console.log('\nGateway memory (after a full GC; /proc VmRSS and V8 heap used):');
+  printMemory(memory);
+  for (const row of memory) {
+    console.log(
+      `  N=${row.clients}: bench process (clients) RSS +${kb(row.benchRssPerClient)} KB/client`,
+    );
+  }
+  const big = memory.at(-1);
+  const bigRows = rows.filter((row) => row.clients === big?.clients);
+  const paced = bigRows.find((row) => row.phase.includes('paced'));
+  if (big && paced) {
+    const perConn = (big.idle.vmRss - big.before.vmRss) / big.clients / 1024;
+    console.log(
+      `\nAim (issue 4) at N=${big.clients}: p99 ≤ 100 ms: ${paced.p99 <= 100 ? 'met' : 'MISSED'} ` +
+        `(${ms(paced.p99)} ms paced); ≤ 50 KB/connection: ${perConn <= 50 ? 'met' : 'MISSED'} ` +
+        `(${perConn.toFixed(1)} KB RSS)`,
+    );
+  }
+  for (const note of notes) console.log(`note: ${note}`);
+}
