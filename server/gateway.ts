@@ -22,6 +22,7 @@ import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './format-error.js';
 import { createGraphiqlRouter } from './graphiql/index.js';
 import { createHealthRouter } from './health.js';
+import { createHttpErrorHandler } from './http-errors.js';
 import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
@@ -144,6 +145,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, { context: ({ req }) => contexts.forRequest(req.headers) }),
   );
+  app.use(createHttpErrorHandler((error) => logger.error({ err: error }, 'HTTP request failed')));
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);

@@ -86,13 +86,32 @@ describe('query limits and request hygiene', () => {
     expect(response.status).toBe(400);
   });
 
-  it('refuses a body over 100 kB', async () => {
+  it('refuses a body over 100 kB with a JSON error and no stack trace', async () => {
     const response = await fetch(`${gw.url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ query: '{ __typename }', variables: { pad: 'x'.repeat(120_000) } }),
     });
     expect(response.status).toBe(413);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({
+      errors: [{ extensions: { code: 'BAD_USER_INPUT' } }],
+    });
+    expect(text).not.toMatch(/node_modules|at \w/);
+  });
+
+  it('refuses a body that is not JSON with a JSON error and no stack trace', async () => {
+    const response = await fetch(`${gw.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"query": ',
+    });
+    expect(response.status).toBe(400);
+    const text = await response.text();
+    expect(JSON.parse(text)).toMatchObject({
+      errors: [{ message: 'The request body is not valid JSON.' }],
+    });
+    expect(text).not.toMatch(/node_modules|SyntaxError/);
   });
 
   it('refuses batched requests', async () => {

@@ -83,9 +83,16 @@ describe('the Stripe webhook', () => {
       'a body that is not JSON',
       () => deliver('not json', signStripePayload(secret(), 'not json', now())),
     ],
-  ])('answers 400 to %s and changes nothing', async (_name, send) => {
+    [
+      'a body over 256 kB',
+      () => {
+        const huge = JSON.stringify({ ...(JSON.parse(body) as object), pad: 'x'.repeat(300_000) });
+        return deliver(huge, signStripePayload(secret(), huge, now()));
+      },
+    ],
+  ])('refuses %s and changes nothing', async (_name, send) => {
     const response = await send();
-    expect(response.status).toBe(400);
+    expect([400, 413]).toContain(response.status);
     expect(response.body).not.toMatch(/whsec|stack|at /);
     const order = await waitForOrderStatus(gw.url, token, placed.order!.id, 'PENDING_PAYMENT', 0);
     expect(order.status).toBe('PENDING_PAYMENT');
