@@ -1,4 +1,5 @@
 import { Redis } from 'ioredis';
+import type { Order } from '../connectors/orders.js';
 import type { OrderJobs } from '../workflows/services.js';
 import { ownerChannel, type OrderStatusEvent } from '../subscriptions/order-events.js';
 
@@ -131,7 +132,8 @@ export async function runPurchases(options: {
  */
 export async function runEnqueues(options: {
   jobs: OrderJobs;
-  orderIds: readonly string[];
+  /** Paid orders; each is enqueued with itself as the snapshot, as the payment webhook does. */
+  orders: readonly Order[];
   ratePerSecond: number;
   watcher: OrderWatcher;
   timeoutMs: number;
@@ -142,16 +144,18 @@ export async function runEnqueues(options: {
   const start = performance.now();
   outcome.firstStart = start;
   let sent = 0;
-  while (sent < options.orderIds.length) {
+  while (sent < options.orders.length) {
     const due = Math.min(
-      options.orderIds.length,
+      options.orders.length,
       Math.floor(((performance.now() - start) / 1000) * options.ratePerSecond) + 1,
     );
     for (; sent < due; sent += 1) {
-      const orderId = options.orderIds[sent] ?? '';
+      const order = options.orders[sent];
+      if (!order) break;
+      const orderId = order.id;
       const begun = performance.now();
       finals.push(
-        options.jobs.enqueue('fulfillment', orderId).then(async () => {
+        options.jobs.enqueue('fulfillment', orderId, order).then(async () => {
           enqueueMs.push(performance.now() - begun);
           const final = await options.watcher.final(orderId, options.timeoutMs);
           if (final.status !== 'FULFILLED') recordFailure(outcome, final.status);

@@ -9,6 +9,7 @@ import { parseArgs } from 'node:util';
 import { Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { createConnectors, type Connectors } from '../connectors/index.js';
+import type { Order } from '../connectors/orders.js';
 import { createOrderQueue } from '../jobs/order-queue.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import { demoSeat } from '../sandbox/demo-data.js';
@@ -124,30 +125,30 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
   });
   try {
     const saturating = setting('pipeline-orders');
-    const ids = await createPaidOrders(
+    const orders = await createPaidOrders(
       connectorsFor(stack, redis, keyPrefix),
       WARM_UP.enqueues + saturating + PACED.maxOrders,
     );
-    const run = (batch: readonly string[], ratePerSecond: number) =>
+    const run = (batch: readonly Order[], ratePerSecond: number) =>
       measured(stack.pids, () =>
         runEnqueues({
           jobs: queue.jobs,
-          orderIds: batch,
+          orders: batch,
           ratePerSecond,
           watcher,
           timeoutMs: TIMEOUT_MS,
         }),
       );
     const rate = setting('rate');
-    await run(ids.splice(0, WARM_UP.enqueues), rate);
-    const saturated = await run(ids.splice(0, saturating), rate);
+    await run(orders.splice(0, WARM_UP.enqueues), rate);
+    const saturated = await run(orders.splice(0, saturating), rate);
     report(`(b) pipeline saturated: ${saturating} paid orders enqueued at ${rate}/s`, saturated, {
       cpu: true,
     });
     const { outcome } = saturated;
     const capacity = outcome.latenciesMs.length / ((outcome.lastEnd - outcome.firstStart) / 1000);
     const paced = Math.max(1, Math.round(capacity * PACED.share));
-    const batch = ids.splice(0, Math.min(PACED.maxOrders, paced * PACED.seconds));
+    const batch = orders.splice(0, Math.min(PACED.maxOrders, paced * PACED.seconds));
     report(
       `(c) pipeline at half that: ${batch.length} enqueued at ${paced}/s`,
       await run(batch, paced),
@@ -165,7 +166,7 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
  * Orders as settlePayment leaves them (PAID, one verified seat, a learner each), placed in the
  * sandbox commercetools through the gateway's own connector before the clock starts.
  */
-async function createPaidOrders(connectors: Connectors, count: number): Promise<string[]> {
+async function createPaidOrders(connectors: Connectors, count: number): Promise<Order[]> {
   const firstUserId = 100_000 + Math.floor(Math.random() * 1_000_000_000);
   const price = { amount: SEAT.price, currencyCode: SEAT.currency };
   const line = {
@@ -175,7 +176,7 @@ async function createPaidOrders(connectors: Connectors, count: number): Promise<
     title: 'bench',
     price,
   };
-  const ids = new Array<string>(count);
+  const orders = new Array<Order>(count);
   let next = 0;
   const create = async () => {
     for (let i = next++; i < count; i = next++) {
@@ -190,11 +191,11 @@ async function createPaidOrders(connectors: Connectors, count: number): Promise<
         idempotencyKey: `bench-${i}`,
         lines: [line],
       });
-      ids[i] = order.id;
+      orders[i] = order;
     }
   };
   await Promise.all(Array.from({ length: 32 }, create));
-  return ids;
+  return orders;
 }
 
 function connectorsFor(stack: Stack, redis: Redis, keyPrefix: string): Connectors {

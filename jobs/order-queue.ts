@@ -1,5 +1,6 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Order } from '../connectors/orders.js';
 import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
 
 export const ORDER_QUEUE = 'orders';
@@ -7,6 +8,8 @@ export const RECONCILE_JOB = 'reconcile';
 
 export interface OrderJobData {
   orderId: string;
+  /** The order as it was when the job was added, saving the job one read of it. */
+  order?: Order;
 }
 
 export interface OrderQueueSettings {
@@ -41,12 +44,12 @@ export function createOrderQueue(connection: Redis, settings: OrderQueueSettings
     defaultJobOptions,
   });
 
-  const add = (kind: OrderJobKind, orderId: string) =>
-    queue.add(kind, { orderId }, { jobId: orderJobId(kind, orderId) });
+  const add = (kind: OrderJobKind, orderId: string, order?: Order) =>
+    queue.add(kind, order ? { orderId, order } : { orderId }, { jobId: orderJobId(kind, orderId) });
 
   const jobs: OrderJobs = {
-    async enqueue(kind, orderId) {
-      await add(kind, orderId);
+    async enqueue(kind, orderId, snapshot) {
+      await add(kind, orderId, snapshot);
     },
     async rerun(kind, orderId) {
       const job = await queue.getJob(orderJobId(kind, orderId));

@@ -46,7 +46,14 @@ export async function startOrderWorker(options: {
       const order =
         job.name === 'refund'
           ? await completeRefund(services, job.data.orderId, modules, run)
-          : await fulfillOrder(services, job.data.orderId, modules, run);
+          : await fulfillOrder(
+              services,
+              job.data.orderId,
+              modules,
+              run,
+              // Only a first run starts from the snapshot: a retry's would be stale.
+              job.attemptsMade === 0 ? job.data.order : undefined,
+            );
       // Kept as a failed job, for support to see and retry.
       if (order.status === 'FULFILLMENT_ERROR' || order.status === 'REFUND_ERROR') {
         throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);

@@ -41,9 +41,13 @@ export async function fulfillOrder(
   orderId: string,
   modules: FulfillmentModules,
   options: RunOptions,
+  snapshot?: Order,
 ): Promise<Order> {
-  const order = await changeOrder(services, orderId, (current) =>
-    current.status === 'PAID' ? { status: 'FULFILLING' } : null,
+  const order = await changeOrder(
+    services,
+    orderId,
+    (current) => (current.status === 'PAID' ? { status: 'FULFILLING' } : null),
+    snapshot,
   );
   if (order.status !== 'FULFILLING') return order;
 

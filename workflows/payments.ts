@@ -20,7 +20,7 @@ export async function settlePayment(
   const order = await changeOrder(services, payment.orderId, (current) =>
     current.payment?.id === payment.id ? settledChange(current, payment) : null,
   );
-  if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id);
+  if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id, order);
   return order;
 }
 

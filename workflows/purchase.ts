@@ -120,7 +120,7 @@ async function resume(
   let order = placed;
   let payment: Payment | null = null;
   if (toMinorUnits(order.total) === 0) {
-    if (order.status === 'PAID') await ctx.jobs.enqueue('fulfillment', order.id);
+    if (order.status === 'PAID') await ctx.jobs.enqueue('fulfillment', order.id, order);
   } else if (!order.payment) {
     payment = await ctx.connectors.payments.createPayment({
       amount: order.total,

@@ -18,8 +18,12 @@ export type OrderJobKind = 'fulfillment' | 'refund';
 
 /** Background work per order; each job's id derives from the order, so adding it twice adds nothing. */
 export interface OrderJobs {
-  /** Makes sure the order's job of that kind exists (waiting, running, or finished). */
-  enqueue(kind: OrderJobKind, orderId: string): Promise<void>;
+  /**
+   * Makes sure the order's job of that kind exists (waiting, running, or finished). `snapshot`
+   * is the order as the caller just wrote it: the job starts from it instead of reading it again
+   * (and reads it only when someone changed it since).
+   */
+  enqueue(kind: OrderJobKind, orderId: string, snapshot?: Order): Promise<void>;
   /** Runs the order's job of that kind again, whatever state it ended in. */
   rerun(kind: OrderJobKind, orderId: string): Promise<void>;
   /** Whether the order's job of that kind is waiting, delayed or running. */
