@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { CatalogCourse } from '../connectors/catalog.js';
+import { primeCourses } from '../connectors/loaders.js';
 import type { GatewayContext } from '../server/context.js';
 import { BadInputError } from './errors.js';
 import { checkPageSize, decodeCursor, encodeCursor, type Connection } from './paging.js';
@@ -25,10 +26,7 @@ export async function listCourses(
     limit: args.first,
     ...(search === undefined ? {} : { search }),
   });
-  for (const course of page.courses) {
-    ctx.loaders.course.prime(course.key, course);
-    for (const run of course.runs) ctx.loaders.courseRun.prime(run.key, run);
-  }
+  primeCourses(ctx.loaders, page.courses);
   const edges = page.courses.map((course, index) => ({
     cursor: encodeCursor({ offset: start + index }),
     node: course,

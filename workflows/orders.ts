@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { primeOrders } from '../connectors/loaders.js';
 import type { Order } from '../connectors/orders.js';
 import type { Viewer } from '../server/auth.js';
 import type { GatewayContext } from '../server/context.js';
@@ -32,10 +33,11 @@ export async function listOrdersOf(
     first: args.first,
     ...(after ? { after } : {}),
   });
-  const edges = page.orders.map((order) => {
-    ctx.loaders.order.prime(order.id, order);
-    return { cursor: encodeCursor({ placedAt: order.placedAt, id: order.id }), node: order };
-  });
+  primeOrders(ctx.loaders, page.orders);
+  const edges = page.orders.map((order) => ({
+    cursor: encodeCursor({ placedAt: order.placedAt, id: order.id }),
+    node: order,
+  }));
   return {
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
     edges,
