@@ -23,7 +23,13 @@ export interface Viewer {
 
 /** Who is calling: a verified viewer, nobody, or somebody whose credentials were refused. */
 export type Authentication =
-  { viewer: Viewer; problem: null } | { viewer: null; problem: 'missing' | 'invalid' };
+  | {
+      viewer: Viewer;
+      problem: null;
+      /** When the credentials expire (ms since the epoch): a long-lived socket ends then. */
+      expiresAt: number;
+    }
+  | { viewer: null; problem: 'missing' | 'invalid' };
 
 export const ANONYMOUS: Authentication = { viewer: null, problem: 'missing' };
 const INVALID: Authentication = { viewer: null, problem: 'invalid' };
@@ -104,7 +110,8 @@ export function createAuthenticator(config: JwtConfig): Authenticator {
       return INVALID;
     }
     const viewer = viewerFromClaims(claims);
-    return viewer ? { viewer, problem: null } : INVALID;
+    // jwtVerify required `exp`, so it is there.
+    return viewer ? { viewer, problem: null, expiresAt: (claims.exp ?? 0) * 1000 } : INVALID;
   };
 }
 

@@ -42,6 +42,11 @@ export interface SubscriptionServerOptions {
 
 type ConnectionExtra = { auth?: Authentication };
 
+/** graphql-ws's own code for an unauthorised client (4401), used when the token runs out. */
+const CLOSE_CREDENTIALS_EXPIRED = 4401;
+/** setTimeout's longest delay; a token valid for longer is checked again by the next connection. */
+const MAX_TIMER_MS = 2_147_483_647;
+
 /**
  * GraphQL over WebSocket (graphql-ws, subprotocol graphql-transport-ws only) on the HTTP server's
  * path. The upgrade is refused for an Origin outside ALLOWED_ORIGINS (cross-site WebSocket
@@ -94,7 +99,16 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         const auth = await contexts.authenticate(credentials);
         ctx.extra.auth = auth;
         // false closes the socket with 4403 Forbidden: no acknowledgement, no data.
-        return auth.viewer !== null;
+        if (auth.viewer === null) return false;
+        // The socket lives no longer than its credentials; the client reconnects with fresh ones.
+        const socket = ctx.extra.socket;
+        const expiry = setTimeout(
+          () => socket.close(CLOSE_CREDENTIALS_EXPIRED, 'Credentials expired'),
+          Math.max(0, Math.min(auth.expiresAt - Date.now(), MAX_TIMER_MS)),
+        );
+        expiry.unref();
+        socket.once('close', () => clearTimeout(expiry));
+        return true;
       },
       onSubscribe: (ctx, _id, payload) => {
         let document = validated.get(payload.query);

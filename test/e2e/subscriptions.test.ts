@@ -149,6 +149,21 @@ describe('WebSocket security', () => {
     expect(watched.closes.map((close) => close.code)).toEqual([4403]);
   });
 
+  it('closes a socket when its credentials expire (4401), after serving it until then', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    const shortLived = await signToken({
+      user_id: 1001,
+      preferred_username: 'alice',
+      iat: now,
+      exp: now + 2,
+    });
+    const watched = watch(gw.url, ORDER_STATUS, { orderId: aliceOrder }, { token: shortLived });
+    await watched.until((results) => results.length === 1);
+    expect(watched.results[0]?.data).toBeTruthy();
+    await watched.until(() => watched.closes.length > 0, 5000);
+    expect(watched.closes.map((close) => close.code)).toEqual([4401]);
+  });
+
   it('refuses the upgrade from a foreign Origin', async () => {
     const status = await new Promise<number>((resolve) => {
       const socket = new WebSocket(
