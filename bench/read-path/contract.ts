@@ -1,40 +1,15 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kind, parse, print, visit, type DefinitionNode, type DocumentNode } from 'graphql';
 import { SignJWT } from 'jose';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { DEMO_USERS } from '../../sandbox/demo-data.js';
+import { contractOperationIn, readContract } from '../../test/contract/operations.js';
 
-/**
- * One contract operation with the fragments it spreads, as the front ends send it. Only that:
- * the whole file names operations the schema may not serve yet, and would fail validation.
- */
+/** One contract operation with the fragments it spreads, as the front ends send it. */
 export function contractOperation(repoRoot: string, name: string): string {
-  const contract: DocumentNode = parse(
-    readFileSync(join(repoRoot, 'test/contract/operations.graphql'), 'utf8'),
+  return contractOperationIn(
+    readContract(join(repoRoot, 'test/contract/operations.graphql')),
+    name,
   );
-  const operation = contract.definitions.find(
-    (definition) =>
-      definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === name,
-  );
-  if (!operation) throw new Error(`No operation ${name} in the contract`);
-  const needed = new Set<string>();
-  const collect = (node: DefinitionNode) =>
-    visit(node, {
-      FragmentSpread(spread) {
-        if (needed.has(spread.name.value)) return;
-        needed.add(spread.name.value);
-        const fragment = contract.definitions.find(
-          (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === spread.name.value,
-        );
-        if (fragment) collect(fragment);
-      },
-    });
-  collect(operation);
-  const fragments = contract.definitions.filter(
-    (d) => d.kind === Kind.FRAGMENT_DEFINITION && needed.has(d.name.value),
-  );
-  return [operation, ...fragments].map((definition) => print(definition)).join('\n');
 }
 
 /** An edX JWT for a demo user, signed as the sandbox LMS signs it (HS256, sandbox secret). */

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { Kind, parse, print, visit, type DefinitionNode, type DocumentNode } from 'graphql';
+import { fileURLToPath } from 'node:url';
 import { SignJWT } from 'jose';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { DEMO_USERS } from '../../sandbox/demo-data.js';
+import { contractOperationIn, readContract } from '../contract/operations.js';
 
 export interface GraphQLResponse<Data = Record<string, unknown>> {
   status: number;
@@ -50,34 +50,13 @@ export async function graphql<Data = Record<string, unknown>>(
   return { status: response.status, body, headers: response.headers };
 }
 
-const contract: DocumentNode = parse(
-  readFileSync(new URL('../contract/operations.graphql', import.meta.url), 'utf8'),
+const contract = readContract(
+  fileURLToPath(new URL('../contract/operations.graphql', import.meta.url)),
 );
 
 /** One operation of the front ends' contract, with the fragments it spreads, exactly as they send it. */
 export function contractOperation(name: string): string {
-  const operation = contract.definitions.find(
-    (definition) =>
-      definition.kind === Kind.OPERATION_DEFINITION && definition.name?.value === name,
-  );
-  if (!operation) throw new Error(`No operation ${name} in the contract`);
-  const needed = new Set<string>();
-  const collect = (node: DefinitionNode) =>
-    visit(node, {
-      FragmentSpread(spread) {
-        if (needed.has(spread.name.value)) return;
-        needed.add(spread.name.value);
-        const fragment = contract.definitions.find(
-          (d) => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === spread.name.value,
-        );
-        if (fragment) collect(fragment);
-      },
-    });
-  collect(operation);
-  const fragments = contract.definitions.filter(
-    (d) => d.kind === Kind.FRAGMENT_DEFINITION && needed.has(d.name.value),
-  );
-  return [operation, ...fragments].map((definition) => print(definition)).join('\n');
+  return contractOperationIn(contract, name);
 }
 
 export type DemoUsername = keyof typeof DEMO_USERS;
