@@ -1,4 +1,4 @@
-import { createServer, type Server } from 'node:http';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
@@ -13,7 +13,6 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import cors from 'cors';
 import express from 'express';
 import type { Logger } from 'pino';
-import type { Connectors } from '../connectors/index.js';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
@@ -27,7 +26,7 @@ import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
-import { createCommerceRuntime, type CommerceRuntime } from './runtime.js';
+import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
 
@@ -45,9 +44,6 @@ export interface GatewayOptions {
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000 */
   readonly url: string;
-  readonly httpServer: Server;
-  readonly connectors: Connectors;
-  readonly runtime: CommerceRuntime;
   /** Stops accepting requests, lets those in flight finish, then releases Redis. */
   close(): Promise<void>;
 }
@@ -157,9 +153,6 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let closing: Promise<void> | undefined;
   return {
     url,
-    httpServer,
-    connectors: services.connectors,
-    runtime,
     close() {
       closing ??= (async () => {
         // Sockets first (clients reconnect elsewhere), then in-flight HTTP requests drain.

@@ -61,8 +61,6 @@ export function createOrderStatusFeed(
   };
   return {
     feed,
-    /** How many Redis channels this process is subscribed to (for tests and metrics). */
-    channelCount: () => channels.size,
     close: () => subscriber.disconnect(),
   };
 }

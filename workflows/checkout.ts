@@ -9,6 +9,8 @@ import type { UserError } from './user-errors.js';
 export interface CheckoutQuoteLine {
   product: CatalogSeat;
   price: Money;
+  /** The course run's title, which the order keeps as the line's name. */
+  title: string;
 }
 
 /** What a set of SKUs costs the viewer now, or why they cannot be bought. */
@@ -74,7 +76,7 @@ export async function quoteCheckout(
       });
       continue;
     }
-    lines.push({ product: seat, price: seat.price });
+    lines.push({ product: seat, price: seat.price, title: run.title });
   }
   return quote(lines, userErrors);
 }

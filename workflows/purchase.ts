@@ -17,6 +17,7 @@ export interface PurchaseResult {
 
 const IDEMPOTENCY_KEY = /^[A-Za-z0-9_\-:.]{1,128}$/;
 const WAIT_FOR_CONCURRENT_MS = 20_000;
+const MAX_ATTEMPTS = 3;
 
 /** Checks a client-chosen idempotency key before it goes into any key or query. */
 export function checkIdempotencyKey(key: string): void {
@@ -32,6 +33,7 @@ export function checkIdempotencyKey(key: string): void {
 export async function purchase(
   ctx: GatewayContext,
   input: { skus: readonly string[]; idempotencyKey: string },
+  attempt = 1,
 ): Promise<PurchaseResult> {
   const viewer = requireViewer(ctx);
   checkIdempotencyKey(input.idempotencyKey);
@@ -53,6 +55,8 @@ export async function purchase(
       input.idempotencyKey,
     );
     if (placed) return resume(ctx, placed, input.skus);
+    // Nothing was placed (the other request found userErrors, or died early): try afresh.
+    if (attempt < MAX_ATTEMPTS) return purchase(ctx, input, attempt + 1);
     throw new BadInputError('A purchase with this idempotencyKey is still being placed; retry.');
   }
 
@@ -69,9 +73,6 @@ export async function purchase(
         return { order: null, payment: null, userErrors: quote.userErrors };
       }
       const free = toMinorUnits(quote.total) === 0;
-      const runs = await ctx.loaders.courseRun.loadMany(
-        quote.lines.map((line) => line.product.courseRunKey),
-      );
       order = await ctx.connectors.orders.createOrder({
         number: newOrderNumber(),
         ownerId: viewer.userId,
@@ -80,16 +81,13 @@ export async function purchase(
         status: free ? 'PAID' : 'PENDING_PAYMENT',
         total: quote.total,
         idempotencyKey: input.idempotencyKey,
-        lines: quote.lines.map((line, index) => {
-          const run = runs[index];
-          return {
-            sku: line.product.sku,
-            courseRunKey: line.product.courseRunKey,
-            mode: line.product.mode,
-            title: run && !(run instanceof Error) ? run.title : line.product.courseRunKey,
-            price: line.price,
-          };
-        }),
+        lines: quote.lines.map((line) => ({
+          sku: line.product.sku,
+          courseRunKey: line.product.courseRunKey,
+          mode: line.product.mode,
+          title: line.title,
+          price: line.price,
+        })),
       });
       await ctx.events.publish(order);
     }

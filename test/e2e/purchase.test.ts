@@ -156,6 +156,18 @@ describe('buying a course', () => {
     expect(again.payment?.id).toBe(retried.payment?.id);
   });
 
+  it('gives every concurrent request of a refused basket the same userErrors', async () => {
+    const { token } = await newLearner();
+    const key = randomUUID();
+    const results = await Promise.all(
+      Array.from({ length: 3 }, () => purchase(gw.url, token, ['NOSUCH2'], key)),
+    );
+    for (const result of results) {
+      expect(result.order).toBeNull();
+      expect(result.userErrors.map((error) => error.code)).toEqual(['SKU_NOT_FOUND']);
+    }
+  });
+
   it('refuses the same key for a different basket', async () => {
     const { token } = await newLearner();
     const key = randomUUID();
