@@ -87,6 +87,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     allowBatchedHttpRequests: false,
     formatError,
     validationRules: limits.validationRules,
+    parseOptions: limits.parseOptions,
     plugins: [
       ...limits.plugins,
       ApolloServerPluginDrainHttpServer({ httpServer }),

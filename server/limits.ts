@@ -13,17 +13,23 @@ export const QUERY_LIMITS = {
   maxCost: 5000,
 } as const;
 
-/** Apollo Server options (plugins and validation rules) that enforce QUERY_LIMITS. */
+/** Apollo Server options (plugins, validation rules, parser options) that enforce QUERY_LIMITS. */
 export function queryLimitProtection() {
   const armor = new ApolloArmor({
     maxDepth: { n: QUERY_LIMITS.maxDepth, exposeLimits: true, flattenFragments: true },
     maxAliases: { n: QUERY_LIMITS.maxAliases, exposeLimits: true },
     maxDirectives: { n: QUERY_LIMITS.maxDirectives, exposeLimits: true },
-    maxTokens: { n: QUERY_LIMITS.maxTokens, exposeLimits: true },
+    // graphql-armor counts tokens by parsing again in a hook Apollo does not guard, so a syntax
+    // error there became a 500; Apollo's own parser enforces the cap instead (parseOptions).
+    maxTokens: { enabled: false },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
     blockFieldSuggestion: { enabled: true },
   });
   const { plugins, validationRules } = armor.protect();
   // graphql-armor's declarations resolve Apollo's CommonJS typings; the objects are the same.
-  return { plugins: plugins as unknown as ApolloServerPlugin<BaseContext>[], validationRules };
+  return {
+    plugins: plugins as unknown as ApolloServerPlugin<BaseContext>[],
+    validationRules,
+    parseOptions: { maxTokens: QUERY_LIMITS.maxTokens },
+  };
 }

@@ -35,10 +35,10 @@ export function createMetrics() {
     requestDidStart() {
       const startedAt = process.hrtime.bigint();
       return Promise.resolve({
-        willSendResponse({ operation, errors }) {
+        willSendResponse({ operation, errors, response }) {
           const seconds = Number(process.hrtime.bigint() - startedAt) / 1e9;
           graphqlDuration
-            .labels(operation?.operation ?? 'unknown', errors?.length ? 'error' : 'ok')
+            .labels(operation?.operation ?? 'unknown', outcomeOf(response.http.status, errors))
             .observe(seconds);
           return Promise.resolve();
         },
@@ -59,6 +59,13 @@ export function createMetrics() {
         .observe(event.durationMs / 1000);
     },
   };
+}
+
+/** A request refused for its own fault (parse, validation, variables) is the client's error. */
+function outcomeOf(status: number | undefined, errors: readonly unknown[] | undefined): string {
+  if (status !== undefined && status >= 500) return 'server_error';
+  if (status !== undefined && status >= 400) return 'client_error';
+  return errors?.length ? 'error' : 'ok';
 }
 
 export type Metrics = ReturnType<typeof createMetrics>;

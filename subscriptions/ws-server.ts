@@ -116,7 +116,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           try {
             document = parse(payload.query, { maxTokens: options.maxTokens, noLocation: true });
           } catch (error) {
-            return [invalid(error instanceof GraphQLError ? error.message : 'Syntax error')];
+            const message = error instanceof GraphQLError ? error.message : 'Syntax error';
+            return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
           }
           const errors = validate(schema, document, rules);
           if (errors.length > 0) return errors.map((error) => invalid(error.message));

@@ -43,7 +43,7 @@ describe('query limits and request hygiene', () => {
   it('refuses a query of too many tokens', async () => {
     const fields = Array.from({ length: QUERY_LIMITS.maxTokens }, () => '__typename').join(' ');
     const response = await graphql(gw.url, `query { ${fields} }`);
-    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_PARSE_FAILED']);
     expect(response.body.errors?.[0]?.message).toMatch(/token/i);
   });
 
@@ -59,9 +59,9 @@ describe('query limits and request hygiene', () => {
     expect(response.body.errors?.map((error) => error.message).join(' ')).toMatch(/cost/i);
   });
 
-  it('refuses a syntax error with GRAPHQL_VALIDATION_FAILED', async () => {
+  it('refuses a syntax error with GRAPHQL_PARSE_FAILED', async () => {
     const response = await graphql(gw.url, 'query { courses(first: ');
-    expect(errorCodes(response)).toEqual(['GRAPHQL_VALIDATION_FAILED']);
+    expect(errorCodes(response)).toEqual(['GRAPHQL_PARSE_FAILED']);
   });
 
   it('refuses variables of the wrong type with BAD_USER_INPUT', async () => {
