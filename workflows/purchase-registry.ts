@@ -6,6 +6,8 @@ const CLAIM_TTL_MS = 30_000;
 const RECORD_TTL_SECONDS = 7 * 24 * 3600;
 const POLL_MS = 25;
 const CLAIMED = '?';
+const FORGET_SCRIPT =
+  "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0";
 
 /**
  * The PurchaseRegistry in Redis: one key per (owner, idempotency key) holding either the claim
@@ -38,6 +40,10 @@ export function createRedisPurchaseRegistry(redis: Redis, keyPrefix: string): Pu
       const key = keyOf(ownerId, idempotencyKey);
       // Only our own claim: never delete a recorded order id.
       if ((await redis.get(key)) === CLAIMED) await redis.del(key);
+    },
+    async forget(ownerId, idempotencyKey, orderId) {
+      // Compare and delete in one step: another request may have recorded a new order meanwhile.
+      await redis.eval(FORGET_SCRIPT, 1, keyOf(ownerId, idempotencyKey), orderId);
     },
     async waitFor(ownerId, idempotencyKey, timeoutMs) {
       const deadline = Date.now() + timeoutMs;

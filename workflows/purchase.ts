@@ -6,7 +6,7 @@ import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { quoteCheckout } from './checkout.js';
 import { BadInputError } from './errors.js';
-import { changeOrder, readOrder } from './order-updates.js';
+import { changeOrder } from './order-updates.js';
 import type { UserError } from './user-errors.js';
 
 export interface PurchaseResult {
@@ -40,7 +40,12 @@ export async function purchase(
   const { purchases } = ctx;
 
   const recorded = await purchases.find(viewer.userId, input.idempotencyKey);
-  if (recorded) return resume(ctx, await readOrder(ctx, recorded), input.skus);
+  if (recorded) {
+    const order = await recordedOrder(ctx, recorded);
+    if (order) return resume(ctx, order, input.skus);
+    // The record outlived its order (the order system was reset): the key is free again.
+    await purchases.forget(viewer.userId, input.idempotencyKey, recorded);
+  }
 
   if (!(await purchases.claim(viewer.userId, input.idempotencyKey))) {
     const orderId = await purchases.waitFor(
@@ -48,7 +53,9 @@ export async function purchase(
       input.idempotencyKey,
       WAIT_FOR_CONCURRENT_MS,
     );
-    if (orderId) return resume(ctx, await readOrder(ctx, orderId), input.skus);
+    const order = orderId ? await recordedOrder(ctx, orderId) : null;
+    if (order) return resume(ctx, order, input.skus);
+    if (orderId) await purchases.forget(viewer.userId, input.idempotencyKey, orderId);
     // The other request gave up or crashed: look in the order system, the source of truth.
     const placed = await ctx.connectors.orders.findOrderByIdempotencyKey(
       viewer.userId,
@@ -138,6 +145,11 @@ async function resume(
     payment = await ctx.connectors.payments.getFreshPayment(order.payment.id);
   }
   return { order, payment, userErrors: [] };
+}
+
+/** The order a purchase record names, or null when the order system no longer has it. */
+async function recordedOrder(ctx: GatewayContext, orderId: string): Promise<Order | null> {
+  return (await ctx.connectors.orders.getOrders([orderId])).get(orderId) ?? null;
 }
 
 /** Unique without coordination: time-ordered, with randomness against two in one millisecond. */

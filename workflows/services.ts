@@ -48,6 +48,8 @@ export interface PurchaseRegistry {
   complete(ownerId: string, idempotencyKey: string, orderId: string): Promise<void>;
   /** Gives up the claim without an order (nothing was created). */
   release(ownerId: string, idempotencyKey: string): Promise<void>;
+  /** Drops the key's record if it still names this order (one the order system no longer has). */
+  forget(ownerId: string, idempotencyKey: string, orderId: string): Promise<void>;
   /** Waits until the key has an order or its claim lapses; null when it lapsed. */
   waitFor(ownerId: string, idempotencyKey: string, timeoutMs: number): Promise<string | null>;
 }
