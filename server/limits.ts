@@ -23,7 +23,8 @@ export function queryLimitProtection() {
     // error there became a 500; Apollo's own parser enforces the cap instead (parseOptions).
     maxTokens: { enabled: false },
     costLimit: { maxCost: QUERY_LIMITS.maxCost, exposeLimits: true },
-    blockFieldSuggestion: { enabled: true },
+    // Suggestions help developers; production hides them (ApolloServerPluginDisableSuggestions).
+    blockFieldSuggestion: { enabled: false },
   });
   const { plugins, validationRules } = armor.protect();
   // graphql-armor's declarations resolve Apollo's CommonJS typings; the objects are the same.

@@ -120,7 +120,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
             return [new GraphQLError(message, { extensions: { code: 'GRAPHQL_PARSE_FAILED' } })];
           }
           const errors = validate(schema, document, rules);
-          if (errors.length > 0) return errors.map((error) => invalid(error.message));
+          if (errors.length > 0) {
+            return errors.map((error) =>
+              invalid(options.production ? withoutSuggestion(error.message) : error.message),
+            );
+          }
           validated.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
@@ -157,6 +161,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
 
 function invalid(message: string): GraphQLError {
   return new GraphQLError(message, { extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+}
+
+/** The message without graphql-js's "Did you mean …?", which would map the schema for anyone. */
+function withoutSuggestion(message: string): string {
+  return message.replace(/ ?Did you mean(.+?)\?$/, '');
 }
 
 /** A connectionParams entry by name, whatever its case (GraphiQL sends "Authorization"). */
