@@ -170,34 +170,49 @@ const environmentSchema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
+/** Every variable the gateway reads: each has its row in the README's configuration table. */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(environmentSchema.shape);
+
 type Environment = Record<string, string | undefined>;
 
-/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+/**
+ * One problem as a phrase after the variable's name. A number's value is quoted as given (zod
+ * would say "received NaN"); other values are not, since they may hold credentials.
+ */
+function describeIssue(issue: z.core.$ZodIssue, environment: Environment): string {
+  const variable = issue.path.join('.') || 'environment';
+  const given = environment[variable];
+  const numeric =
+    (issue.code === 'invalid_type' && issue.expected === 'number') ||
+    ((issue.code === 'too_small' || issue.code === 'too_big') && issue.origin === 'number');
+  if (!numeric || given === undefined) return `${variable} ${issue.message}`;
+  const expected = issue.code === 'invalid_type' ? 'must be a number' : issue.message;
+  return `${variable} ${expected}, got ${JSON.stringify(given)}`;
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(environment: Environment = process.env): GatewayConfig {
   const cleaned = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
   );
   const parsed = environmentSchema.safeParse(cleaned);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const variable = issue?.path.join('.') ?? 'environment';
-    throw new ConfigError(`Invalid configuration: ${variable} ${issue?.message ?? 'is invalid'}`);
+    throw new ConfigError(
+      `Invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, cleaned)).join('; ')}`,
+    );
   }
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
 
+  // Every problem at once, so an operator fixes the environment in one go.
+  const problems: string[] = [];
+  const notServedBySandbox: string[] = [];
   const requireWith = (variable: string, value: string | undefined, because: string): string => {
-    if (value === undefined) {
-      throw new ConfigError(
-        `Invalid configuration: ${variable} is required when ${because} is set`,
-      );
-    }
-    return value;
+    if (value === undefined) problems.push(`${variable} is required when ${because} is set`);
+    return value ?? '';
   };
-  const sandboxed = (variable: string): never => {
-    throw new ConfigError(
-      `Invalid configuration: ${variable} is not set, and the sandbox may not serve it when NODE_ENV=production`,
-    );
+  const sandboxed = (variable: string): void => {
+    notServedBySandbox.push(variable);
   };
 
   const discovery = env.DISCOVERY_URL ? { url: env.DISCOVERY_URL } : null;
@@ -253,6 +268,13 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     }
     if (!env.ALLOWED_ORIGINS) sandboxed('ALLOWED_ORIGINS');
   }
+  if (notServedBySandbox.length > 0) {
+    const [verb, pronoun] = notServedBySandbox.length === 1 ? ['is', 'it'] : ['are', 'them'];
+    problems.push(
+      `${notServedBySandbox.join(', ')} ${verb} not set, and the sandbox may not serve ${pronoun} when NODE_ENV=production`,
+    );
+  }
+  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
 
   // Shape-checked here; jose checks each key when it first verifies a token with it.
   const jwkSetGiven: JSONWebKeySet | null = env.JWT_PUBLIC_SIGNING_JWK_SET ?? null;

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { startGateway } from './gateway.js';
+import { checkPortFree } from './port-check.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
 import { resolveUpstreams } from './sandboxed-upstreams.js';
@@ -23,6 +24,7 @@ async function main(): Promise<void> {
 
   let started;
   try {
+    if (config.port !== 0) await checkPortFree(config.port);
     const resolved = await resolveUpstreams(config, {
       basePort: config.port === 0 ? 0 : config.port + 100,
       webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
@@ -36,9 +38,14 @@ async function main(): Promise<void> {
     started = { gateway, sandbox: resolved.sandbox };
   } catch (error) {
     const { code, port } = error as { code?: string; port?: number };
-    if (code === 'EADDRINUSE') {
+    if (code === 'EADDRINUSE' && port === config.port) {
       exitWith(
         `Port ${String(port)} is already in use: stop what uses it, or set PORT to another one.`,
+      );
+    }
+    if (code === 'EADDRINUSE') {
+      exitWith(
+        `Port ${String(port)}, where the sandbox serves an upstream (PORT+101 to PORT+104), is already in use: stop what uses it, or set PORT to another one.`,
       );
     }
     throw error;

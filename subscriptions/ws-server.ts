@@ -149,6 +149,15 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
     12_000,
   );
 
+  // graphql-ws prints a socket's error (an oversized frame, a bad frame) with console.error, a
+  // multi-line trace; ws has already closed the socket with the right code, so one log line does.
+  wss.on('connection', (socket) => {
+    socket.removeAllListeners('error');
+    socket.on('error', (error: Error & { code?: string }) => {
+      logger.warn({ reason: error.message, code: error.code }, 'WebSocket closed on a bad frame');
+    });
+  });
+
   return {
     /** Refuses new connections and closes open ones (1001 Going Away) so clients reconnect elsewhere. */
     async dispose() {

@@ -71,6 +71,12 @@ export function createGraphiqlRouter(options: GraphiqlOptions): Router {
       .send(html);
   });
 
+  // A developer typing the bare address meets the explorer rather than a 404.
+  router.get('/', (req, res, next) => {
+    if (prefersHtml(req)) res.redirect(options.endpointPath);
+    else next();
+  });
+
   router.get(`${GRAPHIQL_ASSETS_PATH}/:name`, (req, res, next) => {
     const asset = assets.get(req.params.name);
     if (!asset) {

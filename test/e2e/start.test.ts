@@ -1,41 +1,13 @@
-import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { randomUUID } from 'node:crypto';
 import { deleteKeys, TEST_REDIS_URL } from '../support/gateway.js';
-
-const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
-
-/** Runs `npm start`'s program with only the given environment, as an operator would. */
-function start(environment: Record<string, string>) {
-  if (!existsSync(MAIN))
-    throw new Error(`${MAIN} is missing: run npm run build (npm test does it)`);
-  const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', ...environment },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, exited, stdout: () => stdout, stderr: () => stderr };
-}
+import { startGatewayProcess as start } from '../support/gateway-process.js';
 
 describe('npm start', () => {
   it('runs with nothing configured but a port, serves GraphQL, and stops cleanly on SIGTERM', async () => {
     const keyPrefix = `test:${randomUUID()}:`;
     const run = start({ PORT: '0', REDIS_URL: TEST_REDIS_URL, REDIS_KEY_PREFIX: keyPrefix });
-    const deadline = Date.now() + 20_000;
-    let url: string | undefined;
-    while (!url) {
-      url = /listening on (http:\/\/[^\s"]+)/.exec(run.stdout())?.[1];
-      if (Date.now() > deadline || run.child.exitCode !== null) {
-        throw new Error(`did not start:\n${run.stdout()}${run.stderr()}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    const url = await run.listening();
     const response = await fetch(`${url}/graphql`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
@@ -44,10 +16,7 @@ describe('npm start', () => {
     expect(await response.json()).toMatchObject({ data: { courses: { totalCount: 10 } } });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
 
-    run.child.kill('SIGTERM');
-    const timer = setTimeout(() => run.child.kill('SIGKILL'), 15_000);
-    expect(await run.exited).toBe(0);
-    clearTimeout(timer);
+    expect(await run.stop()).toBe(0);
     await deleteKeys(keyPrefix);
   });
 
@@ -57,7 +26,10 @@ describe('npm start', () => {
       { PORT: '0', REDIS_URL: 'redis://127.0.0.1:1' },
       /^No Redis answers at redis:\/\/127\.0\.0\.1:1/,
     ],
-    [{ PORT: '0', NODE_ENV: 'production' }, /^Invalid configuration: DISCOVERY_URL is not set/],
+    [
+      { PORT: '0', NODE_ENV: 'production' },
+      /^Invalid configuration: DISCOVERY_URL, LMS_URL, .* are not set/,
+    ],
   ])('stops on %o with one clear line and no stack trace', async (environment, message) => {
     const run = start(environment);
     expect(await run.exited).toBe(1);

@@ -96,4 +96,26 @@ describe('configuration', () => {
     const { ALLOWED_ORIGINS: _origins, ...noOrigins } = PRODUCTION;
     expect(configError(noOrigins)).toMatch(/ALLOWED_ORIGINS/);
   });
+
+  it('names every variable production is missing in one line', () => {
+    const text = configError({ NODE_ENV: 'production', LMS_URL: 'https://courses.example.org' });
+    expect(text).not.toContain('\n');
+    expect(text).toMatch(/LMS_API_KEY is required when LMS_URL is set/);
+    expect(text).toMatch(
+      /DISCOVERY_URL, STRIPE_API_URL, COMMERCETOOLS_API_URL, JWT_ISSUER, JWT_AUDIENCE, JWT_PUBLIC_SIGNING_JWK_SET \(or JWT_SECRET_KEY\), ALLOWED_ORIGINS are not set, and the sandbox may not serve them when NODE_ENV=production/,
+    );
+  });
+
+  it('quotes an invalid number as given, and names every invalid variable', () => {
+    const text = configError({ PORT: 'eighty', JOB_ATTEMPTS: '0', WORKER_CONCURRENCY: '' });
+    expect(text).not.toContain('\n');
+    expect(text).not.toMatch(/NaN/);
+    expect(text).toMatch(/PORT must be a number, got "eighty"/);
+    expect(text).toMatch(/JOB_ATTEMPTS .*>=1, got "0"/);
+  });
+
+  it('never quotes a value that may be a secret', () => {
+    const text = configError({ JWT_SECRET_KEY: 'short-secret' });
+    expect(text).not.toContain('short-secret');
+  });
 });
