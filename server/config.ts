@@ -29,6 +29,8 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   logLevel: string;
   jobs: JobsConfig;
+  /** The secret the federation router sends to be answered `_service`; null when none is set. */
+  routerSecret: string | null;
 }
 
 export interface JobsConfig {
@@ -167,6 +169,7 @@ const environmentSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
+  ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -297,6 +300,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
+    routerSecret: env.ROUTER_SECRET ?? null,
     jobs: {
       workerInProcess: env.RUN_WORKER,
       concurrency: env.WORKER_CONCURRENCY,

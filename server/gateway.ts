@@ -26,6 +26,7 @@ import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
+import { routerOnlyServicePlugin } from './router-access.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -97,6 +98,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
+      routerOnlyServicePlugin({ routerSecret: config.routerSecret, production }),
     ],
   });
   await apollo.start();
