@@ -2,6 +2,7 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import type { ConnectionLimits } from './connection-limits.js';
 
 /**
  * Configuration, read from the environment once at start-up and validated into this typed object.
@@ -29,6 +30,7 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   logLevel: string;
   jobs: JobsConfig;
+  http: ConnectionLimits;
   /** The secret the federation router sends to be answered `_service`; null when none is set. */
   routerSecret: string | null;
 }
@@ -169,6 +171,9 @@ const environmentSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
+  HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
+  HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
+  MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).max(1_000_000).default(256),
   ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -271,6 +276,9 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     }
     if (!env.ALLOWED_ORIGINS) sandboxed('ALLOWED_ORIGINS');
   }
+  if (env.HTTP_HEADERS_TIMEOUT_SECONDS > env.HTTP_REQUEST_TIMEOUT_SECONDS) {
+    problems.push('HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS');
+  }
   if (notServedBySandbox.length > 0) {
     const [verb, pronoun] = notServedBySandbox.length === 1 ? ['is', 'it'] : ['are', 'them'];
     problems.push(
@@ -300,6 +308,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
+    http: {
+      headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
+      requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
+      maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT,
+    },
     routerSecret: env.ROUTER_SECRET ?? null,
     jobs: {
       workerInProcess: env.RUN_WORKER,

@@ -17,6 +17,11 @@ import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
 import type { GatewayConfig, UpstreamsConfig } from './config.js';
+import {
+  boundConnectionsPerClient,
+  refuseDeclaredOversize,
+  serverTimeouts,
+} from './connection-limits.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './format-error.js';
 import { createGraphiqlRouter } from './graphiql/index.js';
@@ -50,7 +55,9 @@ export interface Gateway {
 }
 
 const GRAPHQL_PATH = '/graphql';
-const MAX_BODY_BYTES = '100kb';
+const MAX_BODY_BYTES = 100 * 1024;
+/** The largest body any route takes (a Stripe webhook's). */
+const MAX_ANY_BODY_BYTES = 256 * 1024;
 
 /** Wires config, connectors, schema and HTTP together and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -69,7 +76,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(app);
+  const httpServer = createServer(serverTimeouts(config.http), app);
+  boundConnectionsPerClient(httpServer, config.http.maxConnectionsPerClient);
+  app.use(refuseDeclaredOversize(MAX_ANY_BODY_BYTES));
   const limits = queryLimitProtection();
   const schema = buildSubgraphSchema({
     typeDefs: loadTypeDefs(),
@@ -141,6 +150,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!production) app.use(createGraphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(
     GRAPHQL_PATH,
+    refuseDeclaredOversize(MAX_BODY_BYTES),
     express.json({ limit: MAX_BODY_BYTES }),
     expressMiddleware(apollo, { context: ({ req }) => contexts.forRequest(req.headers) }),
   );

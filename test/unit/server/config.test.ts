@@ -84,6 +84,12 @@ describe('configuration', () => {
       /^Invalid configuration: ALLOWED_ORIGINS/,
     ],
     [{ UPSTREAM_TIMEOUT_MS: '5' }, /^Invalid configuration: UPSTREAM_TIMEOUT_MS/],
+    [{ HTTP_REQUEST_TIMEOUT_SECONDS: '0' }, /HTTP_REQUEST_TIMEOUT_SECONDS .*, got "0"/],
+    [
+      { HTTP_HEADERS_TIMEOUT_SECONDS: '20', HTTP_REQUEST_TIMEOUT_SECONDS: '10' },
+      /HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/,
+    ],
+    [{ MAX_CONNECTIONS_PER_CLIENT: '-1' }, /MAX_CONNECTIONS_PER_CLIENT/],
   ])('stops on %o with one line naming the variable', (environment, message) => {
     const text = configError(environment);
     expect(text).toMatch(message);
