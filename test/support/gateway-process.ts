@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
@@ -53,4 +54,20 @@ export function startGatewayProcess(environment: Record<string, string>): Gatewa
       return code;
     },
   };
+}
+
+/** A port P such that P and the sandbox's P+101…P+104 are free now, for a gateway on a fixed PORT. */
+export async function freeGatewayPort(): Promise<number> {
+  const free = (port: number) =>
+    new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(port, () => probe.close(() => resolve(true)));
+    });
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 20_000 + Math.floor(Math.random() * 30_000);
+    const ports = [port, port + 101, port + 102, port + 103, port + 104];
+    if ((await Promise.all(ports.map(free))).every(Boolean)) return port;
+  }
+  throw new Error('found no free gateway port with its sandbox ports');
 }
