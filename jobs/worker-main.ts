@@ -3,6 +3,9 @@ import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lif
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
+import { findUnreachableUpstreams } from '../server/upstream-check.js';
+
+const UPSTREAM_CHECK_TIMEOUT_MS = 5000;
 
 /**
  * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways
@@ -20,6 +23,21 @@ async function main(): Promise<void> {
   }
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
   const runtime = createCommerceRuntime({ config, upstreams, redisUrl: config.redis.url, logger });
+  const unreachable = await findUnreachableUpstreams(
+    runtime.services.connectors,
+    upstreams,
+    UPSTREAM_CHECK_TIMEOUT_MS,
+  );
+  if (unreachable.length > 0) {
+    await runtime.close();
+    const sandboxed = Object.values(config.upstreams).includes(null);
+    exitWith(
+      `The worker did not start: no answer from ${unreachable.join(', ')}; ` +
+        (sandboxed
+          ? `start the gateway with npm start and the same PORT (${config.port}) first, or set the upstream URLs.`
+          : 'check the upstream URLs and that the upstreams are up.'),
+    );
+  }
   await runtime.startWorker();
   logger.info(
     { concurrency: config.jobs.concurrency },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
@@ -135,7 +136,7 @@ const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
-  REDIS_KEY_PREFIX: z.string().min(1).default('cgw:'),
+  REDIS_KEY_PREFIX: z.string().min(1).optional(),
   DISCOVERY_URL: baseUrl.optional(),
   LMS_URL: baseUrl.optional(),
   LMS_API_KEY: z.string().min(1).optional(),
@@ -196,6 +197,17 @@ function describeIssue(issue: z.core.$ZodIssue, environment: Environment): strin
   if (!numeric || given === undefined) return `${variable} ${issue.message}`;
   const expected = issue.code === 'invalid_type' ? 'must be a number' : issue.message;
   return `${variable} ${expected}, got ${JSON.stringify(given)}`;
+}
+
+/**
+ * `cgw:`, or with a sandbox serving an upstream, a prefix of that sandbox's own: two sandboxes
+ * on one Redis (two `npm start` on different ports) must never take each other's jobs, whose
+ * orders live in the other sandbox. A worker finds its gateway's by the same PORT.
+ */
+function defaultKeyPrefix(port: number, sandboxed: boolean): string {
+  if (!sandboxed) return 'cgw:';
+  // PORT=0 gives the sandbox ports nobody else can name, so nothing is shared with it.
+  return port === 0 ? `cgw:sandbox-${randomUUID()}:` : `cgw:sandbox-${port + 100}:`;
 }
 
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
@@ -295,7 +307,9 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     redis: {
       url: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       isDefault: env.REDIS_URL === undefined,
-      keyPrefix: env.REDIS_KEY_PREFIX,
+      keyPrefix:
+        env.REDIS_KEY_PREFIX ??
+        defaultKeyPrefix(env.PORT, [discovery, lms, stripe, commercetools].includes(null)),
     },
     upstreams: { discovery, lms, stripe, commercetools },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

@@ -38,7 +38,7 @@ describe('configuration', () => {
     expect(config.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
       isDefault: true,
-      keyPrefix: 'cgw:',
+      keyPrefix: 'cgw:sandbox-4100:',
     });
     expect(config.upstreams).toEqual({
       discovery: null,
@@ -101,6 +101,18 @@ describe('configuration', () => {
     expect(configError(rest)).toMatch(/DISCOVERY_URL is not set, and the sandbox may not serve it/);
     const { ALLOWED_ORIGINS: _origins, ...noOrigins } = PRODUCTION;
     expect(configError(noOrigins)).toMatch(/ALLOWED_ORIGINS/);
+  });
+
+  it('keys the Redis prefix by the sandbox’s port, unless one is set or no sandbox serves', () => {
+    expect(loadConfig({ PORT: '4000' }).redis.keyPrefix).toBe('cgw:sandbox-4100:');
+    expect(loadConfig({ PORT: '5000' }).redis.keyPrefix).toBe('cgw:sandbox-5100:');
+    expect(loadConfig({ DISCOVERY_URL: 'https://d.example.org' }).redis.keyPrefix).toBe(
+      'cgw:sandbox-4100:',
+    );
+    const ephemeral = [loadConfig({ PORT: '0' }), loadConfig({ PORT: '0' })];
+    expect(ephemeral[0]?.redis.keyPrefix).not.toBe(ephemeral[1]?.redis.keyPrefix);
+    expect(loadConfig({ PORT: '4000', REDIS_KEY_PREFIX: 'mine:' }).redis.keyPrefix).toBe('mine:');
+    expect(loadConfig(PRODUCTION).redis.keyPrefix).toBe('cgw:');
   });
 
   it('names every variable production is missing in one line', () => {
