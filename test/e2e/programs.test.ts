@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PROGRAMS, demoSeat } from '../../sandbox/demo-data.js';
-import { errorCodes, graphql } from '../support/client.js';
+import { errorCodes, graphql, type GraphQLResponse } from '../support/client.js';
 import {
   lmsEnrollment,
   newLearner,
@@ -59,10 +59,11 @@ describe('programs', () => {
     let after: string | null = null;
     let pages = 0;
     for (;;) {
-      const response = await graphql<ProgramPage>(gw.url, commerceOperation('ProgramCatalog'), {
-        first: 2,
-        after,
-      });
+      const response: GraphQLResponse<ProgramPage> = await graphql<ProgramPage>(
+        gw.url,
+        commerceOperation('ProgramCatalog'),
+        { first: 2, after },
+      );
       expect(response.body.errors).toBeUndefined();
       const page = response.body.data!.programs;
       expect(page.totalCount).toBe(DEMO_PROGRAMS.length);
