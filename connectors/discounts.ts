@@ -24,6 +24,8 @@ export interface DiscountRule {
   target: DiscountTarget;
   /** Rules with a higher priority apply first, each to what the previous ones left. */
   priority: number;
+  /** Once this rule has taken something off, no rule of lower priority applies. */
+  stopsLowerRules: boolean;
 }
 
 /** A discount code with its rules and the uses the gateway has counted. */

@@ -70,8 +70,9 @@ export function limitReached(code: DiscountCode, ownerId: string): UserError | n
 
 /**
  * What the code's rules take off each line, in minor units. Rules apply highest priority first,
- * each to what the earlier ones left (commercetools' stacking); a relative discount is rounded
- * half to even, an absolute one is taken off each targeted line and never below zero.
+ * each to what the earlier ones left (commercetools' stacking), until one that stops the others
+ * has taken something off. A relative discount is rounded half to even; an absolute one is taken
+ * off each targeted line, never below zero.
  */
 export function lineDiscounts(
   rules: readonly DiscountRule[],
@@ -81,12 +82,15 @@ export function lineDiscounts(
   const discounts = lines.map(() => 0);
   const ordered = [...rules].sort((a, b) => b.priority - a.priority);
   for (const rule of ordered) {
+    let applied = false;
     lines.forEach((line, index) => {
       if (!targets(rule, line.sku)) return;
       const remaining = toMinorUnits(line.price) - (discounts[index] ?? 0);
-      const off = Math.min(amountOff(rule, remaining, currencyCode), remaining);
-      discounts[index] = (discounts[index] ?? 0) + Math.max(off, 0);
+      const off = Math.max(Math.min(amountOff(rule, remaining, currencyCode), remaining), 0);
+      discounts[index] = (discounts[index] ?? 0) + off;
+      applied ||= off > 0;
     });
+    if (applied && rule.stopsLowerRules) break;
   }
   return discounts;
 }

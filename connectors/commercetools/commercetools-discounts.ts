@@ -125,6 +125,7 @@ function toDiscountRule(discount: CtCartDiscount): DiscountRule {
             description: `${target?.type ?? 'no target'} where ${discount.cartPredicate}`,
           },
     priority: Number.parseFloat(discount.sortOrder) || 0,
+    stopsLowerRules: discount.stackingMode === 'StopAfterThisDiscount',
   };
 }
 

@@ -28,6 +28,7 @@ export interface CtCartDiscount {
   validFrom?: string;
   validUntil?: string;
   requiresDiscountCode: boolean;
+  stackingMode?: 'Stacking' | 'StopAfterThisDiscount';
 }
 
 export interface CtCartDiscountReference {

@@ -8,37 +8,40 @@ import type { DiscountTarget } from '../discounts.js';
 export function readLineItemTarget(predicate: string): DiscountTarget {
   const tokens = tokenize(predicate);
   if (!tokens) return unsupported(predicate);
+  const reader = { tokens, position: 0 };
   const skus = new Set<string>();
-  let position = 0;
-  const next = () => tokens[position++];
+  let everyLine = false;
   for (;;) {
-    const first = next();
-    if (first === '1') {
-      if (next() !== '=' || next() !== '1') return unsupported(predicate);
-      return { kind: 'all-lines' };
-    }
-    if (first !== 'sku') return unsupported(predicate);
-    const operator = next();
-    if (operator === '=') {
-      const value = next();
-      if (!isString(value)) return unsupported(predicate);
-      skus.add(value.text);
-    } else if (operator === 'in') {
-      if (next() !== '(') return unsupported(predicate);
-      for (;;) {
-        const value = next();
-        if (!isString(value)) return unsupported(predicate);
-        skus.add(value.text);
-        const separator = next();
-        if (separator === ')') break;
-        if (separator !== ',') return unsupported(predicate);
-      }
-    } else {
-      return unsupported(predicate);
-    }
-    const joiner = next();
-    if (joiner === undefined) return { kind: 'skus', skus };
+    const term = readTerm(reader);
+    if (term === null) return unsupported(predicate);
+    if (term === 'every-line') everyLine = true;
+    else for (const sku of term) skus.add(sku);
+    const joiner = reader.tokens[reader.position++];
+    if (joiner === undefined) return everyLine ? { kind: 'all-lines' } : { kind: 'skus', skus };
     if (joiner !== 'or') return unsupported(predicate);
+  }
+}
+
+/** One `1 = 1`, `sku = "…"` or `sku in (…)`: every line, the SKUs it names, or null. */
+function readTerm(reader: { tokens: Token[]; position: number }): 'every-line' | string[] | null {
+  const next = () => reader.tokens[reader.position++];
+  const first = next();
+  if (first === '1') return next() === '=' && next() === '1' ? 'every-line' : null;
+  if (first !== 'sku') return null;
+  const operator = next();
+  if (operator === '=') {
+    const value = next();
+    return isString(value) ? [value.text] : null;
+  }
+  if (operator !== 'in' || next() !== '(') return null;
+  const skus: string[] = [];
+  for (;;) {
+    const value = next();
+    if (!isString(value)) return null;
+    skus.push(value.text);
+    const separator = next();
+    if (separator === ')') return skus;
+    if (separator !== ',') return null;
   }
 }
 
