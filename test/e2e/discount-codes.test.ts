@@ -33,6 +33,14 @@ interface Purchased {
   userErrors: { code: string; message: string; field: string[] | null }[];
 }
 
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('discount codes', () => {
   let gw: TestGateway;
   let admin: Awaited<ReturnType<typeof commercetoolsAdmin>>;
@@ -262,14 +270,41 @@ describe('discount codes', () => {
     );
     await waitForOrderStatus(gw.url, first.token, placed.order!.id, 'PAYMENT_FAILED');
     // The webhook settles the order, then the use: wait for the code to be free again.
-    const deadline = Date.now() + 10_000;
-    let retried = await buy(second.token, [ML301.sku], code);
-    while (retried.order === null && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-      retried = await buy(second.token, [ML301.sku], code);
-    }
-    expect(retried.userErrors).toEqual([]);
-    expect(retried.order?.discount?.code).toBe(code);
+    const retried: Purchased[] = [];
+    await waitUntil(async () => {
+      const attempt = await buy(second.token, [ML301.sku], code);
+      retried.push(attempt);
+      return attempt.order !== null;
+    });
+    expect(retried.at(-1)?.userErrors).toEqual([]);
+    expect(retried.at(-1)?.order?.discount?.code).toBe(code);
+  });
+
+  it('takes the use again when the learner pays with another card after a decline', async () => {
+    const code = await createCode({
+      value: { type: 'relative', permyriad: 1000 },
+      maxApplications: 1,
+    });
+    const uses = async () => {
+      const { body } = await admin.call<{
+        results: { custom?: { fields: Record<string, unknown> } }[];
+      }>('GET', `/discount-codes?where=${encodeURIComponent(`code = "${code}"`)}`);
+      return (body.results[0]?.custom?.fields['gatewayUses'] as string[] | undefined) ?? [];
+    };
+    const { token } = await newLearner();
+    const placed = await buy(token, [UX120.sku], code);
+    expect(await uses()).toHaveLength(1);
+    await payWithSandboxCard(gw.sandbox, placed.payment!.id, 'pm_card_chargeDeclined');
+    await waitForOrderStatus(gw.url, token, placed.order!.id, 'PAYMENT_FAILED');
+    await waitUntil(async () => (await uses()).length === 0);
+
+    expect(await payWithSandboxCard(gw.sandbox, placed.payment!.id)).toBe(200);
+    await waitForOrderStatus(gw.url, token, placed.order!.id, 'FULFILLED');
+    await waitUntil(async () => (await uses()).length === 1);
+    const other = await newLearner();
+    expect(await buy(other.token, [UX120.sku], code)).toMatchObject({
+      userErrors: [{ code: 'DISCOUNT_CODE_USED_UP' }],
+    });
   });
 
   it('refuses malformed and over-long codes without asking commercetools', async () => {
