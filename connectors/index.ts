@@ -1,14 +1,18 @@
 import type { Redis } from 'ioredis';
 
 import type { CatalogConnector } from './catalog.js';
+import { CommercetoolsDiscountConnector } from './commercetools/commercetools-discounts.js';
 import { CommercetoolsOrderConnector } from './commercetools/commercetools-orders.js';
 import { CommercetoolsTokenProvider } from './commercetools/token-provider.js';
 import { DiscoveryCatalogConnector } from './discovery/discovery-catalog.js';
+import { DiscoveryProgramConnector } from './discovery/discovery-programs.js';
+import type { DiscountConnector } from './discounts.js';
 import type { EnrollmentConnector } from './enrollment.js';
 import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
 import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
 import type { OrderConnector } from './orders.js';
 import type { PaymentConnector } from './payments.js';
+import type { ProgramConnector } from './programs.js';
 import { StripePaymentConnector } from './stripe/stripe-payments.js';
 
 export type { OnUpstreamRequest, UpstreamRequestEvent } from './http-client.js';
@@ -19,6 +23,8 @@ export interface Connectors {
   enrollment: EnrollmentConnector;
   payments: PaymentConnector;
   orders: OrderConnector;
+  discounts: DiscountConnector;
+  programs: ProgramConnector;
 }
 
 /** Base URLs have no trailing slash and no API path. */
@@ -72,6 +78,12 @@ export function createConnectors(
   });
   const ctAuth = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.authUrl });
   const ctApi = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.apiUrl });
+  const ctTokens = new CommercetoolsTokenProvider(ctAuth, ct);
+  const catalogCache = {
+    redis,
+    keyPrefix,
+    catalogCacheTtlSeconds: options.catalogCacheTtlSeconds,
+  };
 
   return {
     catalog: new DiscoveryCatalogConnector(discovery, {
@@ -85,10 +97,8 @@ export function createConnectors(
       keyPrefix,
       webhookSecret: settings.stripe.webhookSecret,
     }),
-    orders: new CommercetoolsOrderConnector(
-      ctApi,
-      new CommercetoolsTokenProvider(ctAuth, ct),
-      ct.projectKey,
-    ),
+    orders: new CommercetoolsOrderConnector(ctApi, ctTokens, ct.projectKey),
+    discounts: new CommercetoolsDiscountConnector(ctApi, ctTokens, ct.projectKey),
+    programs: new DiscoveryProgramConnector(discovery, catalogCache),
   };
 }

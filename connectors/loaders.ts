@@ -5,6 +5,7 @@ import type { Enrollment } from './enrollment.js';
 import type { Connectors } from './index.js';
 import type { Order } from './orders.js';
 import type { Payment } from './payments.js';
+import type { CatalogProgram } from './programs.js';
 
 export interface Loaders {
   courseRun: DataLoader<string, CatalogCourseRun | null>;
@@ -13,6 +14,7 @@ export interface Loaders {
   enrollmentsByUsername: DataLoader<string, Enrollment[]>;
   payment: DataLoader<string, Payment | null>;
   order: DataLoader<string, Order | null>;
+  program: DataLoader<string, CatalogProgram | null>;
 }
 
 /**
@@ -20,7 +22,7 @@ export interface Loaders {
  * learner ever sees another's cached answer and nothing outlives the request.
  */
 export function createLoaders(connectors: Connectors): Loaders {
-  const { catalog, enrollment, payments, orders } = connectors;
+  const { catalog, enrollment, payments, orders, programs } = connectors;
   return {
     courseRun: new DataLoader(byKey<CatalogCourseRun>((keys) => catalog.getCourseRuns(keys))),
     course: new DataLoader(byKey<CatalogCourse>((keys) => catalog.getCourses(keys))),
@@ -36,6 +38,7 @@ export function createLoaders(connectors: Connectors): Loaders {
     }),
     payment: new DataLoader(byKey((ids) => payments.getPayments(ids))),
     order: new DataLoader(byKey((ids) => orders.getOrders(ids))),
+    program: new DataLoader(byKey<CatalogProgram>((uuids) => programs.getPrograms(uuids))),
   };
 }
 

@@ -27,8 +27,18 @@ export interface OrderLine {
   sku: string;
   courseRunKey: string;
   mode: string;
+  /** The catalog price when the order was placed. */
   price: Money;
+  /** What a discount code took off the price (zero when none did). */
+  discount: Money;
   status: LineStatus;
+}
+
+/** The discount code an order was placed with, and what it took off in all. */
+export interface OrderDiscount {
+  code: string;
+  codeId: string;
+  amount: Money;
 }
 
 export interface PaymentReference {
@@ -49,6 +59,7 @@ export interface Order {
   total: Money;
   payment: PaymentReference | null;
   lines: OrderLine[];
+  discount: OrderDiscount | null;
   /** The purchase's idempotency key, unique per owner. */
   idempotencyKey: string | null;
   /** The processor's refund, once one was made. */
@@ -64,6 +75,8 @@ export interface NewOrderLine {
   /** The product's name, shown by the order system. */
   title: string;
   price: Money;
+  /** Taken off the price by the order's discount code; absent when nothing was. */
+  discount?: Money;
 }
 
 /** An order as the gateway computed it from the catalog, before the order system stores it. */
@@ -76,6 +89,8 @@ export interface NewOrder {
   total: Money;
   idempotencyKey: string;
   lines: NewOrderLine[];
+  /** The code the lines' discounts come from. */
+  discountCode?: { id: string; code: string };
 }
 
 /** The fields an update may change; absent fields stay as they are. */

@@ -1,11 +1,13 @@
 import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../schema/__generated__/resolvers-types.js';
 import { catalogResolvers } from './catalog/index.js';
+import { discountsResolvers } from './discounts/index.js';
 import { enrollmentsResolvers } from './enrollments/index.js';
 import { ordersResolvers } from './orders/index.js';
 import { orderMutationResolvers } from './orders/mutations.js';
 import { orderSubscriptionResolvers } from './orders/subscriptions.js';
 import { paymentsResolvers } from './payments/index.js';
+import { programsResolvers } from './programs/index.js';
 
 const domains: Resolvers[] = [
   catalogResolvers,
@@ -14,6 +16,8 @@ const domains: Resolvers[] = [
   orderSubscriptionResolvers,
   paymentsResolvers,
   enrollmentsResolvers,
+  discountsResolvers,
+  programsResolvers,
 ];
 
 /** Every domain's resolvers merged type by type (a type may get fields from several domains). */

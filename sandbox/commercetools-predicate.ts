@@ -28,8 +28,8 @@ export type Predicate =
 /** `any` is for custom fields, whose names and types the order's custom type decides. */
 type FieldType = 'string' | 'number' | 'datetime' | 'any';
 /** `any-fields`: an object whose fields are all `any` (custom fields). */
-type Scope = Schema | 'any-fields';
-interface Schema {
+export type Scope = Schema | 'any-fields';
+export interface Schema {
   readonly [field: string]: FieldType | Scope;
 }
 const ANY_FIELDS = 'any-fields';
@@ -51,6 +51,31 @@ export const ORDER_SCHEMA: Schema = {
     variant: { sku: 'string' },
     custom: { fields: ANY_FIELDS },
   },
+};
+
+/** The fields of a discount code a `where` may name. */
+export const DISCOUNT_CODE_SCHEMA: Schema = {
+  id: 'string',
+  key: 'string',
+  code: 'string',
+  createdAt: 'datetime',
+  lastModifiedAt: 'datetime',
+};
+
+/** The fields of a cart discount a `where` may name. */
+export const CART_DISCOUNT_SCHEMA: Schema = {
+  id: 'string',
+  key: 'string',
+  sortOrder: 'string',
+  createdAt: 'datetime',
+  lastModifiedAt: 'datetime',
+};
+
+/** The line-item fields a cart discount's target predicate may name. */
+export const LINE_ITEM_TARGET_SCHEMA: Schema = {
+  sku: 'string',
+  productId: 'string',
+  quantity: 'number',
 };
 
 type Token =

@@ -5,7 +5,16 @@ import { isRecord, routeParam } from './http-server.js';
 import type { RouteRegistrar } from './http-server.js';
 import { randomToken } from './ids.js';
 import { CommercetoolsError, OrderStore } from './commercetools-orders.js';
-import { PredicateError, parsePredicate, parseSort } from './commercetools-predicate.js';
+import { DiscountStore, type DiscountQuery } from './commercetools-discounts.js';
+import {
+  CART_DISCOUNT_SCHEMA,
+  DISCOUNT_CODE_SCHEMA,
+  ORDER_SCHEMA,
+  PredicateError,
+  parsePredicate,
+  parseSort,
+  type Scope,
+} from './commercetools-predicate.js';
 import type { OrderQuery } from './commercetools-orders.js';
 
 /** commercetools' default lifetime for client-credentials tokens (two days). */
@@ -38,6 +47,7 @@ interface IssuedToken {
 /** Both sides of the sandbox commercetools project: its OAuth clients and its orders. */
 export class CommercetoolsState {
   readonly orders = new OrderStore();
+  readonly discounts = new DiscountStore();
   readonly tokens = new Map<string, IssuedToken>();
 
   constructor(readonly tokenTtlSeconds = DEFAULT_TOKEN_TTL_SECONDS) {}
@@ -125,7 +135,7 @@ function integerParam(req: Request, name: string, fallback: number, max: number)
   return Number(raw);
 }
 
-function parseQuery(req: Request): OrderQuery {
+function parseQuery(req: Request, schema: Scope = ORDER_SCHEMA): OrderQuery {
   const [withTotal = 'true'] = queryValues(req, 'withTotal');
   if (withTotal !== 'true' && withTotal !== 'false') {
     throw new CommercetoolsError(
@@ -136,7 +146,7 @@ function parseQuery(req: Request): OrderQuery {
   }
   try {
     return {
-      where: queryValues(req, 'where').map((text) => parsePredicate(text)),
+      where: queryValues(req, 'where').map((text) => parsePredicate(text, schema)),
       sort: queryValues(req, 'sort').map(parseSort),
       limit: integerParam(req, 'limit', 20, MAX_LIMIT),
       offset: integerParam(req, 'offset', 0, MAX_OFFSET),
@@ -148,6 +158,11 @@ function parseQuery(req: Request): OrderQuery {
     const message = `Malformed parameter: ${which}: Syntax error while parsing '${which}'. ${error.message}`;
     throw new CommercetoolsError(400, 'InvalidInput', message);
   }
+}
+
+/** A query of cart discounts or discount codes, with the reference expansions asked for. */
+function parseDiscountQuery(req: Request, schema: Scope): DiscountQuery {
+  return { ...parseQuery(req, schema), expand: queryValues(req, 'expand') };
 }
 
 export function commercetoolsRoutes(
@@ -211,6 +226,60 @@ export function commercetoolsRoutes(
       '/:projectKey/orders/:id',
       requireToken,
       handle((req) => ({ body: state.orders.update(routeParam(req, 'id'), req.body) })),
+    );
+    route(
+      'get',
+      '/:projectKey/cart-discounts',
+      requireToken,
+      handle((req) => ({
+        body: state.discounts.queryCartDiscounts(parseDiscountQuery(req, CART_DISCOUNT_SCHEMA)),
+      })),
+    );
+    route(
+      'post',
+      '/:projectKey/cart-discounts',
+      requireToken,
+      handle((req) => ({ status: 201, body: state.discounts.createCartDiscount(req.body) })),
+    );
+    route(
+      'get',
+      '/:projectKey/cart-discounts/:id',
+      requireToken,
+      handle((req) => ({ body: state.discounts.getCartDiscount(routeParam(req, 'id')) })),
+    );
+    route(
+      'get',
+      '/:projectKey/discount-codes',
+      requireToken,
+      handle((req) => ({
+        body: state.discounts.queryCodes(parseDiscountQuery(req, DISCOUNT_CODE_SCHEMA)),
+      })),
+    );
+    route(
+      'post',
+      '/:projectKey/discount-codes',
+      requireToken,
+      handle((req) => ({ status: 201, body: state.discounts.createCode(req.body) })),
+    );
+    route(
+      'get',
+      '/:projectKey/discount-codes/:id',
+      requireToken,
+      handle((req) => ({
+        body: state.discounts.getCode(routeParam(req, 'id'), queryValues(req, 'expand')),
+      })),
+    );
+    route(
+      'post',
+      '/:projectKey/discount-codes/:id',
+      requireToken,
+      handle((req) => ({
+        body: state.discounts.updateCode(
+          routeParam(req, 'id'),
+          req.body,
+          queryValues(req, 'expand'),
+        ),
+      })),
     );
   };
 }

@@ -1,5 +1,6 @@
 import type { Request, Response } from 'express';
 import type { DemoCourse, DemoCourseRun, DemoSeat } from './demo-catalog.js';
+import type { DemoProgram } from './demo-programs.js';
 import type { RouteRegistrar } from './http-server.js';
 
 /** Discovery (Django REST framework) errors are `{ detail }`. */
@@ -50,6 +51,21 @@ function courseJson(course: DemoCourse): Record<string, unknown> {
   };
 }
 
+function programJson(program: DemoProgram): Record<string, unknown> {
+  return {
+    uuid: program.uuid,
+    title: program.title,
+    subtitle: program.subtitle,
+    type: program.type,
+    status: 'active',
+    marketing_slug: program.marketingSlug,
+    marketing_url: `https://www.example.org/${program.type.toLowerCase().replace(/ /g, '-')}/${program.marketingSlug}`,
+    authoring_organizations: [{ key: 'SandboxX', name: 'Sandbox University' }],
+    is_program_eligible_for_one_click_purchase: true,
+    courses: program.courses.map(courseJson),
+  };
+}
+
 function queryString(req: Request, name: string): string | undefined {
   const value: unknown = req.query[name];
   if (Array.isArray(value)) return typeof value[0] === 'string' ? value[0] : undefined;
@@ -89,9 +105,13 @@ function sendPage<T>(
   });
 }
 
-/** `keys=` as a set, or a 400 already sent when the list is too long. */
-function requestedKeys(req: Request, res: Response): Set<string> | null | undefined {
-  const raw = queryString(req, 'keys');
+/** `keys=` (or another list parameter) as a set, or a 400 already sent when the list is too long. */
+function requestedKeys(
+  req: Request,
+  res: Response,
+  parameter = 'keys',
+): Set<string> | null | undefined {
+  const raw = queryString(req, parameter);
   if (raw === undefined) return null;
   const keys = raw
     .split(',')
@@ -104,7 +124,10 @@ function requestedKeys(req: Request, res: Response): Set<string> | null | undefi
   return new Set(keys);
 }
 
-export function discoveryRoutes(courses: readonly DemoCourse[]): (route: RouteRegistrar) => void {
+export function discoveryRoutes(
+  courses: readonly DemoCourse[],
+  programs: readonly DemoProgram[] = [],
+): (route: RouteRegistrar) => void {
   const runs = courses
     .flatMap((course) => course.runs)
     .sort((x, y) => (x.key < y.key ? -1 : x.key > y.key ? 1 : 0));
@@ -127,6 +150,17 @@ export function discoveryRoutes(courses: readonly DemoCourse[]): (route: RouteRe
       const keys = requestedKeys(req, res);
       if (keys === undefined) return;
       sendPage(req, res, keys === null ? runs : runs.filter((run) => keys.has(run.key)), runJson);
+    });
+
+    route('get', '/api/v1/programs/', (req, res) => {
+      const uuids = requestedKeys(req, res, 'uuids');
+      if (uuids === undefined) return;
+      // Every demo program is active; asking for another status finds none.
+      const statuses = queryString(req, 'status')?.split(',') ?? ['active'];
+      const matches = statuses.includes('active')
+        ? programs.filter((program) => uuids === null || uuids.has(program.uuid))
+        : [];
+      sendPage(req, res, matches, programJson);
     });
 
     route('get', '/health/', (_req, res) => {

@@ -1,6 +1,7 @@
 import { SANDBOX_CREDENTIALS } from './credentials.js';
 import type { SandboxCredentials } from './credentials.js';
 import { DEMO_COURSES } from './demo-catalog.js';
+import { DEMO_PROGRAMS } from './demo-programs.js';
 import { DEMO_ORDERS } from './demo-orders.js';
 import { discoveryErrorBody, discoveryRoutes } from './discovery.js';
 import { LmsState, lmsErrorBody, lmsRoutes } from './lms.js';
@@ -101,7 +102,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           startHttpServer({
             ...common('discovery'),
             errorBody: discoveryErrorBody,
-            defineRoutes: discoveryRoutes(seed ? DEMO_COURSES : []),
+            defineRoutes: discoveryRoutes(seed ? DEMO_COURSES : [], seed ? DEMO_PROGRAMS : []),
           }),
         )
       : undefined;

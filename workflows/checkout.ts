@@ -3,12 +3,22 @@ import type { Enrollment } from '../connectors/enrollment.js';
 import { fromMinorUnits, toMinorUnits, type Money } from '../connectors/money.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
+import {
+  findUsableCode,
+  lineDiscounts,
+  notApplicable,
+  readDiscountCode,
+  zero,
+  type AppliedDiscount,
+} from './discounts.js';
 import { BadInputError } from './errors.js';
 import type { UserError } from './user-errors.js';
 
 export interface CheckoutQuoteLine {
   product: CatalogSeat;
   price: Money;
+  /** What the discount code takes off `price`. */
+  discount: Money;
   /** The course run's title, which the order keeps as the line's name. */
   title: string;
 }
@@ -16,8 +26,9 @@ export interface CheckoutQuoteLine {
 /** What a set of SKUs costs the viewer now, or why they cannot be bought. */
 export interface CheckoutQuote {
   lines: CheckoutQuoteLine[];
-  /** Null when there are userErrors: nothing can be charged for an invalid basket. */
+  /** After the discount. Null when there are userErrors: nothing can be charged for an invalid basket. */
   total: Money | null;
+  discount: AppliedDiscount | null;
   userErrors: UserError[];
 }
 
@@ -30,11 +41,13 @@ export const MAX_SKUS_PER_ORDER = 20;
 export async function quoteCheckout(
   ctx: GatewayContext,
   requestedSkus: readonly string[],
+  discountCode?: string | null,
 ): Promise<CheckoutQuote> {
   const viewer = requireViewer(ctx);
   if (requestedSkus.length > MAX_SKUS_PER_ORDER) {
     throw new BadInputError(`skus may list at most ${MAX_SKUS_PER_ORDER} products.`);
   }
+  const code = readDiscountCode(discountCode);
   // A seat is bought once: repeating a SKU in the basket means the same product.
   const skus = [...new Set(requestedSkus.map((sku) => sku.trim()))];
   if (skus.length === 0) {
@@ -76,16 +89,56 @@ export async function quoteCheckout(
       });
       continue;
     }
-    lines.push({ product: seat, price: seat.price, title: run.title });
+    lines.push({
+      product: seat,
+      price: seat.price,
+      discount: zero(seat.price.currencyCode),
+      title: run.title,
+    });
   }
-  return quote(lines, userErrors);
+  const priced = quote(lines, userErrors);
+  return code === null ? priced : withDiscount(ctx, priced, code, viewer.userId);
+}
+
+/** The quote with the code's discount taken off its lines and total, or the code's userError. */
+async function withDiscount(
+  ctx: GatewayContext,
+  priced: CheckoutQuote,
+  text: string,
+  ownerId: string,
+): Promise<CheckoutQuote> {
+  if (!priced.total) return priced;
+  const { code, error } = await findUsableCode(ctx, text, ownerId);
+  const refused = (userError: UserError): CheckoutQuote => ({
+    ...priced,
+    total: null,
+    userErrors: [userError],
+  });
+  if (error) return refused(error);
+  const { currencyCode } = priced.total;
+  const discounts = lineDiscounts(
+    code.rules,
+    priced.lines.map((line) => ({ sku: line.product.sku, price: line.price })),
+    currencyCode,
+  );
+  const off = discounts.reduce((sum, minor) => sum + minor, 0);
+  if (!code.conditionUnderstood || off === 0) return refused(notApplicable(code.code));
+  return {
+    lines: priced.lines.map((line, index) => ({
+      ...line,
+      discount: fromMinorUnits(discounts[index] ?? 0, currencyCode),
+    })),
+    total: fromMinorUnits(toMinorUnits(priced.total) - off, currencyCode),
+    discount: { code: code.code, codeId: code.id, amount: fromMinorUnits(off, currencyCode) },
+    userErrors: [],
+  };
 }
 
 /**
  * An active enrollment in the run already gives what this seat sells when it is the same mode,
  * or when the seat is the free audit mode (every paid mode includes audit access).
  */
-function holdsSeat(enrollments: readonly Enrollment[], seat: CatalogSeat): boolean {
+export function holdsSeat(enrollments: readonly Enrollment[], seat: CatalogSeat): boolean {
   return enrollments.some(
     (enrollment) =>
       enrollment.isActive &&
@@ -95,12 +148,13 @@ function holdsSeat(enrollments: readonly Enrollment[], seat: CatalogSeat): boole
 }
 
 function quote(lines: CheckoutQuoteLine[], userErrors: UserError[]): CheckoutQuote {
-  if (userErrors.length > 0) return { lines, total: null, userErrors };
+  if (userErrors.length > 0) return { lines, total: null, discount: null, userErrors };
   const currencies = new Set(lines.map((line) => line.price.currencyCode));
   if (currencies.size > 1) {
     return {
       lines,
       total: null,
+      discount: null,
       userErrors: [
         {
           code: 'MIXED_CURRENCIES',
@@ -112,5 +166,5 @@ function quote(lines: CheckoutQuoteLine[], userErrors: UserError[]): CheckoutQuo
   }
   const [currencyCode = 'USD'] = currencies;
   const totalMinor = lines.reduce((sum, line) => sum + toMinorUnits(line.price), 0);
-  return { lines, total: fromMinorUnits(totalMinor, currencyCode), userErrors };
+  return { lines, total: fromMinorUnits(totalMinor, currencyCode), discount: null, userErrors };
 }

@@ -1,5 +1,6 @@
 import type { Order } from '../connectors/orders.js';
 import type { Payment } from '../connectors/payments.js';
+import { settleDiscountUse } from './discount-uses.js';
 import { changeOrder } from './order-updates.js';
 import type { CommerceServices } from './services.js';
 
@@ -20,6 +21,7 @@ export async function settlePayment(
   const order = await changeOrder(services, payment.orderId, (current) =>
     current.payment?.id === payment.id ? settledChange(current, payment) : null,
   );
+  await settleDiscountUse(services, order);
   if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id, order);
   return order;
 }

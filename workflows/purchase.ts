@@ -1,10 +1,12 @@
 import { randomBytes } from 'node:crypto';
+import { UpstreamRejectedError } from '../connectors/errors.js';
 import { toMinorUnits } from '../connectors/money.js';
 import type { Order } from '../connectors/orders.js';
 import type { Payment } from '../connectors/payments.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { quoteCheckout } from './checkout.js';
+import { returnDiscountUse, takeDiscountUse } from './discount-uses.js';
 import { BadInputError } from './errors.js';
 import { changeOrder } from './order-updates.js';
 import type { UserError } from './user-errors.js';
@@ -32,7 +34,7 @@ export function checkIdempotencyKey(key: string): void {
  */
 export async function purchase(
   ctx: GatewayContext,
-  input: { skus: readonly string[]; idempotencyKey: string },
+  input: { skus: readonly string[]; idempotencyKey: string; discountCode?: string | null },
   attempt = 1,
 ): Promise<PurchaseResult> {
   const viewer = requireViewer(ctx);
@@ -75,12 +77,17 @@ export async function purchase(
       input.idempotencyKey,
     );
     if (!order) {
-      const quote = await quoteCheckout(ctx, input.skus);
+      const quote = await quoteCheckout(ctx, input.skus, input.discountCode);
       if (quote.userErrors.length > 0 || !quote.total) {
         return { order: null, payment: null, userErrors: quote.userErrors };
       }
+      const use = { ownerId: viewer.userId, purchaseKey: input.idempotencyKey };
+      if (quote.discount) {
+        const usedUp = await takeDiscountUse(ctx, quote.discount.codeId, use);
+        if (usedUp) return { order: null, payment: null, userErrors: [usedUp] };
+      }
       const free = toMinorUnits(quote.total) === 0;
-      order = await ctx.connectors.orders.createOrder({
+      const placing = ctx.connectors.orders.createOrder({
         number: newOrderNumber(),
         ownerId: viewer.userId,
         ownerUsername: viewer.username,
@@ -94,7 +101,20 @@ export async function purchase(
           mode: line.product.mode,
           title: line.title,
           price: line.price,
+          discount: line.discount,
         })),
+        ...(quote.discount
+          ? { discountCode: { id: quote.discount.codeId, code: quote.discount.code } }
+          : {}),
+      });
+      // A refused order was certainly not stored, so its use goes back; after a timeout it may
+      // have been, and the use stays with the key (a retry of the purchase finds the order).
+      const codeId = quote.discount?.codeId;
+      order = await placing.catch(async (error: unknown) => {
+        if (codeId && error instanceof UpstreamRejectedError) {
+          await returnDiscountUse(ctx, codeId, use);
+        }
+        throw error;
       });
       await ctx.events.publish(order);
     }

@@ -1,4 +1,3 @@
-import { UpstreamRejectedError } from '../errors.js';
 import { chunk, type HttpClient } from '../http-client.js';
 import type {
   NewOrder,
@@ -165,22 +164,13 @@ export class CommercetoolsOrderConnector implements OrderConnector {
     );
   }
 
-  /** Runs `call` with a bearer token, renewing it once if commercetools says it is no longer valid. */
-  async #authorized<T>(call: (authorization: string) => Promise<T>): Promise<T> {
-    const token = await this.#tokens.getToken();
-    try {
-      return await call(`Bearer ${token}`);
-    } catch (error) {
-      if (!(error instanceof UpstreamRejectedError && error.statusCode === 401)) throw error;
-      if (error.detail !== 'invalid_token') throw error;
-      this.#tokens.invalidate(token);
-      return call(`Bearer ${await this.#tokens.getToken()}`);
-    }
+  #authorized<T>(call: (authorization: string) => Promise<T>): Promise<T> {
+    return this.#tokens.authorized(call);
   }
 }
 
 /** A where-predicate string literal: backslashes and double quotes escaped. */
-function literal(value: string): string {
+export function literal(value: string): string {
   return `"${value.replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`;
 }
 

@@ -63,6 +63,7 @@ export function toOrder(order: CtOrder): Order {
   const fields = order.custom?.fields ?? {};
   const provider = fields.paymentProvider;
   const paymentId = fields.paymentId;
+  const lines = order.lineItems.map(toLine);
   return {
     id: order.id,
     version: order.version,
@@ -73,7 +74,18 @@ export function toOrder(order: CtOrder): Order {
     placedAt: order.createdAt,
     total: toMoney(order.totalPrice),
     payment: provider && paymentId ? { provider, id: paymentId } : null,
-    lines: order.lineItems.map(toLine),
+    lines,
+    discount:
+      fields.discountCode && fields.discountCodeId
+        ? {
+            code: fields.discountCode,
+            codeId: fields.discountCodeId,
+            amount: fromMinorUnits(
+              lines.reduce((sum, line) => sum + toMinorUnits(line.discount), 0),
+              order.totalPrice.currencyCode,
+            ),
+          }
+        : null,
     idempotencyKey: fields.idempotencyKey ?? null,
     refundId: fields.refundId ?? null,
     refundRequestKey: fields.refundRequestKey ?? null,
@@ -99,7 +111,8 @@ export function toImportDraft(order: NewOrder): CtOrderImportDraft {
       variant: { sku: line.sku },
       quantity: 1,
       price: { value: toCtMoney(line.price) },
-      totalPrice: toCtMoney(line.price),
+      // As commercetools prices a discounted line: its total is after the discount.
+      totalPrice: toCtMoney(discounted(line.price, line.discount)),
       custom: {
         type: { typeId: 'type', key: LINE_TYPE_KEY },
         fields: { courseRunKey: line.courseRunKey, mode: line.mode, status: 'PENDING' },
@@ -112,6 +125,9 @@ export function toImportDraft(order: NewOrder): CtOrderImportDraft {
         lmsUsername: order.ownerUsername,
         status: order.status,
         idempotencyKey: order.idempotencyKey,
+        ...(order.discountCode
+          ? { discountCode: order.discountCode.code, discountCodeId: order.discountCode.id }
+          : {}),
       },
     },
   };
@@ -158,12 +174,14 @@ export function toUpdateActions(
 
 function toLine(line: CtLineItem): OrderLine {
   const fields = line.custom?.fields ?? {};
+  const off = line.price.value.centAmount * line.quantity - line.totalPrice.centAmount;
   return {
     id: line.id,
     sku: line.variant.sku ?? line.productId,
     courseRunKey: fields.courseRunKey ?? '',
     mode: fields.mode ?? '',
     price: toMoney(line.price.value),
+    discount: fromMinorUnits(Math.max(off, 0), line.price.value.currencyCode),
     status: oneOf(LINE_STATUSES, fields.status) ?? UNKNOWN_LINE_STATUS,
   };
 }
@@ -171,6 +189,11 @@ function toLine(line: CtLineItem): OrderLine {
 /** centAmount is in the currency's minor units whatever the money type, so fractionDigits is not needed. */
 function toMoney(money: CtMoney): Money {
   return fromMinorUnits(money.centAmount, money.currencyCode);
+}
+
+function discounted(price: Money, discount: Money | undefined): Money {
+  if (!discount) return price;
+  return fromMinorUnits(toMinorUnits(price) - toMinorUnits(discount), price.currencyCode);
 }
 
 export function toCtMoney(money: Money): CtMoney {

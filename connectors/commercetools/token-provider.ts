@@ -1,3 +1,4 @@
+import { UpstreamRejectedError } from '../errors.js';
 import type { HttpClient } from '../http-client.js';
 import type { CtTokenResponse } from './wire-types.js';
 
@@ -29,6 +30,19 @@ export class CommercetoolsTokenProvider {
       this.#pending = null;
     });
     return this.#pending;
+  }
+
+  /** Runs `call` with a bearer token, renewing it once if commercetools says it is no longer valid. */
+  async authorized<T>(call: (authorization: string) => Promise<T>): Promise<T> {
+    const token = await this.getToken();
+    try {
+      return await call(`Bearer ${token}`);
+    } catch (error) {
+      if (!(error instanceof UpstreamRejectedError && error.statusCode === 401)) throw error;
+      if (error.detail !== 'invalid_token') throw error;
+      this.invalidate(token);
+      return call(`Bearer ${await this.getToken()}`);
+    }
   }
 
   /** Forgets `token` if it is still the cached one, so a burst of 401s causes one renewal. */

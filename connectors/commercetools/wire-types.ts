@@ -22,6 +22,8 @@ export interface CtOrderFields {
   refundId: string;
   refundRequestKey: string;
   idempotencyKey: string;
+  discountCode: string;
+  discountCodeId: string;
 }
 
 export interface CtLineFields {

@@ -39,3 +39,14 @@ export interface DiscoveryCourse {
   short_description: string | null;
   course_runs: DiscoveryCourseRun[];
 }
+
+export interface DiscoveryProgram {
+  uuid: string;
+  title: string;
+  subtitle: string | null;
+  /** e.g. MicroMasters, Professional Certificate, XSeries. */
+  type: string | null;
+  status: 'active' | 'unpublished' | 'retired' | 'deleted';
+  marketing_slug: string | null;
+  courses: DiscoveryCourse[];
+}

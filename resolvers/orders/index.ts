@@ -7,7 +7,8 @@ export const ordersResolvers: Resolvers = {
   Query: {
     me: (_parent, _args, ctx) => requireViewer(ctx),
     order: (_parent, { id }, ctx) => findOrder(ctx, id),
-    checkoutPreview: (_parent, { skus }, ctx) => quoteCheckout(ctx, skus),
+    checkoutPreview: (_parent, { skus, discountCode }, ctx) =>
+      quoteCheckout(ctx, skus, discountCode),
   },
   User: {
     // Only the signed-in user resolves: this subgraph knows no other user's username.

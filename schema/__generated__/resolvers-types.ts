@@ -13,6 +13,9 @@ import type { Viewer as ViewerModel } from '../../server/auth.js';
 import type { CheckoutQuote as CheckoutQuoteModel, CheckoutQuoteLine as CheckoutQuoteLineModel } from '../../workflows/checkout.js';
 import type { CourseConnection as CourseConnectionModel } from '../../workflows/catalog.js';
 import type { OrderConnection as OrderConnectionModel } from '../../workflows/orders.js';
+import type { CatalogProgram as CatalogProgramModel } from '../../connectors/programs.js';
+import type { ProgramConnection as ProgramConnectionModel, ProgramOffer as ProgramOfferModel } from '../../workflows/programs.js';
+import type { AppliedDiscount as AppliedDiscountModel } from '../../workflows/discounts.js';
 import type { GatewayContext } from '../../server/context.js';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -30,14 +33,25 @@ export type Scalars = {
   _FieldSet: { input: unknown; output: unknown; }
 };
 
+/** A discount code applied to a basket or an order, and what it took off in all. */
+export type AppliedDiscount = {
+  __typename?: 'AppliedDiscount';
+  amount: Money;
+  code: Scalars['String']['output'];
+};
+
 export type CheckoutLine = {
   __typename?: 'CheckoutLine';
+  /** What the discount code takes off this line's price (zero without one). */
+  discount: Money;
   price: Money;
   product: Product;
 };
 
 export type CheckoutPreview = {
   __typename?: 'CheckoutPreview';
+  /** Null without a code, or when the code cannot be used (see userErrors). */
+  discount: Maybe<AppliedDiscount>;
   lines: Array<CheckoutLine>;
   /** Null when the SKUs cannot be bought together (see userErrors). */
   total: Maybe<Money>;
@@ -135,6 +149,8 @@ export type MutationRetryFulfillmentArgs = {
 
 export type Order = {
   __typename?: 'Order';
+  /** The discount code the order was placed with; null when none was. */
+  discount: Maybe<AppliedDiscount>;
   id: Scalars['ID']['output'];
   lines: Array<OrderLine>;
   /** The human-facing order number, e.g. EDX-100042. */
@@ -160,6 +176,8 @@ export type OrderEdge = {
 
 export type OrderLine = {
   __typename?: 'OrderLine';
+  /** What the order's discount code took off this line's price (zero without one). */
+  discount: Money;
   /** The learner's enrollment in this line's course run, if any. */
   enrollment: Maybe<Enrollment>;
   id: Scalars['ID']['output'];
@@ -226,7 +244,49 @@ export type Product = {
   sku: Scalars['ID']['output'];
 };
 
+/** Several courses taken, and sold, together (a MicroMasters, a Professional Certificate…). */
+export type Program = {
+  __typename?: 'Program';
+  courses: Array<Course>;
+  /**
+   * What the signed-in learner buys to take the whole program in this mode: one seat per course,
+   * in the course's enrollable run, leaving out the courses they already hold. Buy its products
+   * together with one purchase. Needs credentials.
+   */
+  offer: Maybe<ProgramOffer>;
+  title: Scalars['String']['output'];
+  uuid: Scalars['ID']['output'];
+};
+
+
+/** Several courses taken, and sold, together (a MicroMasters, a Professional Certificate…). */
+export type ProgramOfferArgs = {
+  mode: Scalars['String']['input'];
+};
+
+export type ProgramConnection = {
+  __typename?: 'ProgramConnection';
+  edges: Array<ProgramEdge>;
+  pageInfo: PageInfo;
+  totalCount: Scalars['Int']['output'];
+};
+
+export type ProgramEdge = {
+  __typename?: 'ProgramEdge';
+  cursor: Scalars['String']['output'];
+  node: Program;
+};
+
+export type ProgramOffer = {
+  __typename?: 'ProgramOffer';
+  products: Array<Product>;
+  /** Null when there is nothing left to buy, or the products cannot be bought together. */
+  total: Maybe<Money>;
+};
+
 export type PurchaseInput = {
+  /** A discount code (up to 64 characters); the order is priced with it or not placed at all. */
+  discountCode?: InputMaybe<Scalars['String']['input']>;
   /** Chosen by the client, one per purchase attempt (1 to 128 of A-Z a-z 0-9 _ - : .). */
   idempotencyKey: Scalars['String']['input'];
   /** The products to buy, each once. */
@@ -244,7 +304,10 @@ export type PurchasePayload = {
 
 export type Query = {
   __typename?: 'Query';
-  /** What the given SKUs would cost now, with prices from the catalog. Needs credentials. */
+  /**
+   * What the given SKUs would cost now, with prices from the catalog and the discount code, if
+   * any. Needs credentials.
+   */
   checkoutPreview: Maybe<CheckoutPreview>;
   course: Maybe<Course>;
   courseRun: Maybe<CourseRun>;
@@ -256,10 +319,15 @@ export type Query = {
   order: Maybe<Order>;
   /** A purchasable seat by SKU; null when the catalog has no such SKU. */
   product: Maybe<Product>;
+  /** Null when the catalog has no active program with this uuid. */
+  program: Maybe<Program>;
+  /** Active programs, in the catalog's order. `first` is 1 to 100. */
+  programs: Maybe<ProgramConnection>;
 };
 
 
 export type QueryCheckoutPreviewArgs = {
+  discountCode?: InputMaybe<Scalars['String']['input']>;
   skus: Array<Scalars['ID']['input']>;
 };
 
@@ -288,6 +356,17 @@ export type QueryOrderArgs = {
 
 export type QueryProductArgs = {
   sku: Scalars['ID']['input'];
+};
+
+
+export type QueryProgramArgs = {
+  uuid: Scalars['ID']['input'];
+};
+
+
+export type QueryProgramsArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
 };
 
 /** Money given back to the payer by the processor. */
@@ -371,6 +450,13 @@ export type UserError = {
 
 export type UserErrorCode =
   | 'ALREADY_PURCHASED'
+  | 'DISCOUNT_CODE_EXPIRED'
+  /** No active code has this text. */
+  | 'DISCOUNT_CODE_INVALID'
+  /** The code discounts none of these products. */
+  | 'DISCOUNT_CODE_NOT_APPLICABLE'
+  /** The code's uses, or this learner's, are all taken. */
+  | 'DISCOUNT_CODE_USED_UP'
   | 'EMPTY_CART'
   | 'MIXED_CURRENCIES'
   | 'NOT_PURCHASABLE'
@@ -463,6 +549,7 @@ export type FederationTypes = {
   CourseRun: CourseRun;
   Order: Order;
   Product: Product;
+  Program: Program;
   User: User;
 };
 
@@ -480,6 +567,9 @@ export type FederationReferenceTypes = {
   Product:
     ( { __typename: 'Product' }
     & GraphQLRecursivePick<FederationTypes['Product'], {"sku":true}> );
+  Program:
+    ( { __typename: 'Program' }
+    & GraphQLRecursivePick<FederationTypes['Program'], {"uuid":true}> );
   User:
     ( { __typename: 'User' }
     & GraphQLRecursivePick<FederationTypes['User'], {"id":true}> );
@@ -489,11 +579,12 @@ export type FederationReferenceTypes = {
 
 /** Mapping between all available schema types and the resolvers types */
 export type ResolversTypes = {
+  AppliedDiscount: ResolverTypeWrapper<AppliedDiscountModel>;
+  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CheckoutLine: ResolverTypeWrapper<CheckoutQuoteLineModel>;
   CheckoutPreview: ResolverTypeWrapper<CheckoutQuoteModel>;
   Course: ResolverTypeWrapper<CatalogCourseModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
-  String: ResolverTypeWrapper<Scalars['String']['output']>;
   CourseConnection: ResolverTypeWrapper<CourseConnectionModel>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   CourseEdge: ResolverTypeWrapper<Omit<CourseEdge, 'node'> & { node: ResolversTypes['Course'] }>;
@@ -514,6 +605,10 @@ export type ResolversTypes = {
   Payment: ResolverTypeWrapper<PaymentModel>;
   PaymentStatus: PaymentStatus;
   Product: ResolverTypeWrapper<CatalogSeatModel>;
+  Program: ResolverTypeWrapper<CatalogProgramModel>;
+  ProgramConnection: ResolverTypeWrapper<ProgramConnectionModel>;
+  ProgramEdge: ResolverTypeWrapper<Omit<ProgramEdge, 'node'> & { node: ResolversTypes['Program'] }>;
+  ProgramOffer: ResolverTypeWrapper<ProgramOfferModel>;
   PurchaseInput: PurchaseInput;
   PurchasePayload: ResolverTypeWrapper<PurchaseResultModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
@@ -530,11 +625,12 @@ export type ResolversTypes = {
 
 /** Mapping between all available schema types and the resolvers parents */
 export type ResolversParentTypes = {
+  AppliedDiscount: AppliedDiscountModel;
+  String: Scalars['String']['output'];
   CheckoutLine: CheckoutQuoteLineModel;
   CheckoutPreview: CheckoutQuoteModel;
   Course: CatalogCourseModel;
   ID: Scalars['ID']['output'];
-  String: Scalars['String']['output'];
   CourseConnection: CourseConnectionModel;
   Int: Scalars['Int']['output'];
   CourseEdge: Omit<CourseEdge, 'node'> & { node: ResolversParentTypes['Course'] };
@@ -552,6 +648,10 @@ export type ResolversParentTypes = {
   PageInfo: PageInfo;
   Payment: PaymentModel;
   Product: CatalogSeatModel;
+  Program: CatalogProgramModel;
+  ProgramConnection: ProgramConnectionModel;
+  ProgramEdge: Omit<ProgramEdge, 'node'> & { node: ResolversParentTypes['Program'] };
+  ProgramOffer: ProgramOfferModel;
   PurchaseInput: PurchaseInput;
   PurchasePayload: PurchaseResultModel;
   Query: Record<PropertyKey, never>;
@@ -564,12 +664,19 @@ export type ResolversParentTypes = {
   UserError: UserError;
 };
 
+export type AppliedDiscountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AppliedDiscount'] = ResolversParentTypes['AppliedDiscount']> = {
+  amount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+};
+
 export type CheckoutLineResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CheckoutLine'] = ResolversParentTypes['CheckoutLine']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   product?: Resolver<ResolversTypes['Product'], ParentType, ContextType>;
 };
 
 export type CheckoutPreviewResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['CheckoutPreview'] = ResolversParentTypes['CheckoutPreview']> = {
+  discount?: Resolver<Maybe<ResolversTypes['AppliedDiscount']>, ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['CheckoutLine']>, ParentType, ContextType>;
   total?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
   userErrors?: Resolver<Array<ResolversTypes['UserError']>, ParentType, ContextType>;
@@ -628,6 +735,7 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
 
 export type OrderResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Order'] = ResolversParentTypes['Order'], FederationReferenceType extends FederationReferenceTypes['Order'] = FederationReferenceTypes['Order']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Order']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  discount?: Resolver<Maybe<ResolversTypes['AppliedDiscount']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   lines?: Resolver<Array<ResolversTypes['OrderLine']>, ParentType, ContextType>;
   number?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -648,6 +756,7 @@ export type OrderEdgeResolvers<ContextType = GatewayContext, ParentType extends 
 };
 
 export type OrderLineResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['OrderLine'] = ResolversParentTypes['OrderLine']> = {
+  discount?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
   enrollment?: Resolver<Maybe<ResolversTypes['Enrollment']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   price?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
@@ -680,6 +789,30 @@ export type ProductResolvers<ContextType = GatewayContext, ParentType extends Re
   sku?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
 };
 
+export type ProgramResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Program'] = ResolversParentTypes['Program'], FederationReferenceType extends FederationReferenceTypes['Program'] = FederationReferenceTypes['Program']> = {
+  __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Program']> | FederationReferenceType, FederationReferenceType, ContextType>;
+  courses?: Resolver<Array<ResolversTypes['Course']>, ParentType, ContextType>;
+  offer?: Resolver<Maybe<ResolversTypes['ProgramOffer']>, ParentType, ContextType, RequireFields<ProgramOfferArgs, 'mode'>>;
+  title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  uuid?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+};
+
+export type ProgramConnectionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProgramConnection'] = ResolversParentTypes['ProgramConnection']> = {
+  edges?: Resolver<Array<ResolversTypes['ProgramEdge']>, ParentType, ContextType>;
+  pageInfo?: Resolver<ResolversTypes['PageInfo'], ParentType, ContextType>;
+  totalCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+};
+
+export type ProgramEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProgramEdge'] = ResolversParentTypes['ProgramEdge']> = {
+  cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  node?: Resolver<ResolversTypes['Program'], ParentType, ContextType>;
+};
+
+export type ProgramOfferResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ProgramOffer'] = ResolversParentTypes['ProgramOffer']> = {
+  products?: Resolver<Array<ResolversTypes['Product']>, ParentType, ContextType>;
+  total?: Resolver<Maybe<ResolversTypes['Money']>, ParentType, ContextType>;
+};
+
 export type PurchasePayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PurchasePayload'] = ResolversParentTypes['PurchasePayload']> = {
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType>;
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
@@ -694,6 +827,8 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'sku'>>;
+  program?: Resolver<Maybe<ResolversTypes['Program']>, ParentType, ContextType, RequireFields<QueryProgramArgs, 'uuid'>>;
+  programs?: Resolver<Maybe<ResolversTypes['ProgramConnection']>, ParentType, ContextType, RequireFields<QueryProgramsArgs, 'first'>>;
 };
 
 export type RefundResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Refund'] = ResolversParentTypes['Refund']> = {
@@ -734,6 +869,7 @@ export type UserErrorResolvers<ContextType = GatewayContext, ParentType extends 
 };
 
 export type Resolvers<ContextType = GatewayContext> = {
+  AppliedDiscount?: AppliedDiscountResolvers<ContextType>;
   CheckoutLine?: CheckoutLineResolvers<ContextType>;
   CheckoutPreview?: CheckoutPreviewResolvers<ContextType>;
   Course?: CourseResolvers<ContextType>;
@@ -752,6 +888,10 @@ export type Resolvers<ContextType = GatewayContext> = {
   PageInfo?: PageInfoResolvers<ContextType>;
   Payment?: PaymentResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
+  Program?: ProgramResolvers<ContextType>;
+  ProgramConnection?: ProgramConnectionResolvers<ContextType>;
+  ProgramEdge?: ProgramEdgeResolvers<ContextType>;
+  ProgramOffer?: ProgramOfferResolvers<ContextType>;
   PurchasePayload?: PurchasePayloadResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
   Refund?: RefundResolvers<ContextType>;

@@ -114,8 +114,10 @@ describe('creating orders', () => {
         courseRunKey: line.courseRunKey,
         mode: line.mode,
         price: line.price,
+        discount: { amount: '0.00', currencyCode: 'USD' },
         status: 'PENDING',
       })),
+      discount: null,
       idempotencyKey: draft.idempotencyKey,
       refundId: null,
       refundRequestKey: null,
@@ -151,6 +153,34 @@ describe('creating orders', () => {
         fields: { courseRunKey: 'course-v1:TestX+B+1T2026', mode: 'professional' },
       },
     });
+  });
+
+  it('records a discount code: the line totals after the discount, the code on the order', async () => {
+    const base = newOrder();
+    const draft = newOrder({
+      total: { amount: '118.40', currencyCode: 'USD' },
+      lines: base.lines.map((line, index) => ({
+        ...line,
+        discount: { amount: index === 0 ? '9.80' : '19.80', currencyCode: 'USD' },
+      })),
+      discountCode: { id: 'code-id-1', code: 'SPRING20' },
+    });
+    const created = await orders.createOrder(draft);
+    expect(created.discount).toEqual({
+      code: 'SPRING20',
+      codeId: 'code-id-1',
+      amount: { amount: '29.60', currencyCode: 'USD' },
+    });
+    expect(created.lines.map((line) => [line.price.amount, line.discount.amount])).toEqual([
+      ['49.00', '9.80'],
+      ['99.00', '19.80'],
+    ]);
+    const raw = await rawOrder(created.id);
+    expect(raw.custom?.fields).toMatchObject({
+      discountCode: 'SPRING20',
+      discountCodeId: 'code-id-1',
+    });
+    expect(raw.lineItems.map((line) => line.totalPrice.centAmount)).toEqual([3920, 7920]);
   });
 
   it('stores a free order as paid, a zero-decimal currency, and no email when there is none', async () => {

@@ -154,6 +154,7 @@ describe('customer orders', () => {
         courseRunKey: line.courseRunKey,
         mode: line.mode,
         price: { amount: line.price, currencyCode: line.currency },
+        discount: { amount: '0.00', currencyCode: line.currency },
         status: line.status,
       })),
     );

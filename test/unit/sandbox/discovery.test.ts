@@ -1,5 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_COURSES, DEMO_COURSE_RUNS, demoSeat } from '../../../sandbox/demo-data.js';
+import {
+  DEMO_COURSES,
+  DEMO_COURSE_RUNS,
+  DEMO_PROGRAMS,
+  demoSeat,
+} from '../../../sandbox/demo-data.js';
 import type { Sandbox } from '../../../sandbox/index.js';
 import { call, sandboxFor, started } from './support.js';
 
@@ -125,5 +130,41 @@ describe('discovery sandbox', () => {
     const missing = await call<{ detail: string }>(`${base}/api/v1/nothing/`);
     expect(missing.status).toBe(404);
     expect(typeof missing.body.detail).toBe('string');
+  });
+});
+
+describe('programs', () => {
+  interface Program {
+    uuid: string;
+    title: string;
+    status: string;
+    courses: Course[];
+  }
+
+  it('lists the programs with their courses, runs and seats, paged', async () => {
+    const page = await call<Page<Program>>(`${base}/api/v1/programs/?limit=2`);
+    expect(page.body.count).toBe(DEMO_PROGRAMS.length);
+    expect(page.body.results.map((program) => program.uuid)).toEqual(
+      DEMO_PROGRAMS.slice(0, 2).map((program) => program.uuid),
+    );
+    expect(page.body.next).toContain('offset=2');
+    const first = page.body.results[0]!;
+    expect(first.status).toBe('active');
+    expect(first.courses.map((course) => course.key)).toEqual(
+      DEMO_PROGRAMS[0]!.courses.map((course) => course.key),
+    );
+    expect(first.courses[0]!.course_runs.length).toBeGreaterThan(0);
+  });
+
+  it('filters by uuids= and status=, and refuses more than 100 uuids', async () => {
+    const wanted = [DEMO_PROGRAMS[3]!.uuid, DEMO_PROGRAMS[1]!.uuid, 'unknown'];
+    const found = await call<Page<Program>>(`${base}/api/v1/programs/?uuids=${wanted.join(',')}`);
+    expect(found.body.results.map((program) => program.uuid).sort()).toEqual(
+      [DEMO_PROGRAMS[3]!.uuid, DEMO_PROGRAMS[1]!.uuid].sort(),
+    );
+    const retired = await call<Page<Program>>(`${base}/api/v1/programs/?status=retired`);
+    expect(retired.body.results).toEqual([]);
+    const tooMany = Array.from({ length: 101 }, (_, i) => `u${i}`).join(',');
+    expect((await call(`${base}/api/v1/programs/?uuids=${tooMany}`)).status).toBe(400);
   });
 });
