@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 import type { CatalogConnector } from './catalog.js';
 import { CommercetoolsOrderConnector } from './commercetools/commercetools-orders.js';
@@ -37,7 +37,7 @@ export interface ConnectorSettings {
 }
 
 export interface ConnectorOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Every Redis key the connectors write starts with this. */
   keyPrefix: string;
   timeoutMs: number;

@@ -4,6 +4,8 @@ import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
 
+const REDIS_READY_TIMEOUT_MS = 15_000;
+
 /**
  * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways
  * started with RUN_WORKER=false. Upstreams left unconfigured are the sandbox that a gateway's
@@ -12,14 +14,17 @@ import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
+  const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
+  const runtime = createCommerceRuntime({ config, upstreams, redis: config.redis.target, logger });
   try {
-    await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
+    if (config.redis.target.mode === 'single') {
+      await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
+    }
+    await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof RedisUnavailableError) exitWith(error.message);
     throw error;
   }
-  const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
-  const runtime = createCommerceRuntime({ config, upstreams, redisUrl: config.redis.url, logger });
   await runtime.startWorker();
   logger.info(
     { concurrency: config.jobs.concurrency },

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
-import type { GatewayConfig, UpstreamsConfig } from './config.js';
+import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
 import { createErrorFormatter } from './format-error.js';
 import { createGraphiqlRouter } from './graphiql/index.js';
@@ -26,6 +26,7 @@ import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
+import { rateLimitedErrorLog } from './redis-connections.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -34,8 +35,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** Every upstream resolved: configured, or served by the sandbox. */
   upstreams: UpstreamsConfig;
-  /** The Redis actually in use (REDIS_URL, or a private development server). */
-  redisUrl: string;
+  /** The Redis actually in use (as configured, or a private development server). */
+  redis: RedisTarget;
   logger: Logger;
   /** Listen on this host; defaults to all interfaces. */
   host?: string;
@@ -50,6 +51,7 @@ export interface Gateway {
 
 const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = '100kb';
+const REDIS_READY_TIMEOUT_MS = 15_000;
 
 /** Wires config, connectors, schema and HTTP together and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -59,11 +61,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = createCommerceRuntime({
     config,
     upstreams: options.upstreams,
-    redisUrl: options.redisUrl,
+    redis: options.redis,
     logger,
     onUpstreamRequest: metrics.recordUpstreamRequest,
   });
   const { redis, services } = runtime;
+  await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
   if (config.jobs.workerInProcess) await runtime.startWorker();
 
   const app = express();
@@ -100,8 +103,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await apollo.start();
 
-  const statusFeed = createOrderStatusFeed(redis, config.redis.keyPrefix, (error) =>
-    logger.warn({ err: error }, 'order status feed error'),
+  const statusFeed = createOrderStatusFeed(
+    runtime.connections.open('subscriber'),
+    config.redis.keyPrefix,
+    rateLimitedErrorLog(logger, 'order status feed'),
   );
   const contexts = createContextFactory({
     services,

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Connectors } from '../connectors/index.js';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -25,7 +25,10 @@ function withTimeout(check: Promise<unknown>): Promise<CheckResult> {
  * `/healthz`: the process is up. `/readyz`: Redis and every upstream answer; results are reused
  * for a moment so frequent probes do not become load on the upstreams.
  */
-export function createHealthRouter(deps: { redis: Redis; connectors: Connectors }): Router {
+export function createHealthRouter(deps: {
+  redis: Redis | Cluster;
+  connectors: Connectors;
+}): Router {
   const router = Router();
   let cached: { at: number; checks: Record<string, CheckResult> } | null = null;
 

@@ -1,5 +1,5 @@
 import express, { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { WebhookSignatureError } from '../connectors/payments.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { settlePayment } from '../workflows/payments.js';
@@ -17,7 +17,7 @@ const DONE_TTL_SECONDS = 7 * 24 * 3600;
  */
 export function createStripeWebhookRouter(deps: {
   services: CommerceServices;
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
 }): Router {
   const { services, redis, keyPrefix } = deps;

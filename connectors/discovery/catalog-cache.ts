@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 import { skusOf } from './mapping.js';
 import type { DiscoveryCourse, DiscoveryCourseRun } from './wire-types.js';
@@ -13,11 +13,11 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 
 /** Course Discovery's answers in Redis, stored as the upstream sent them so a deploy that changes the mapping needs no flush. */
 export class CatalogCache {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
 
-  constructor(redis: Redis, keyPrefix: string, ttlSeconds: number) {
+  constructor(redis: Redis | Cluster, keyPrefix: string, ttlSeconds: number) {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}catalog:`;
     this.#ttlSeconds = ttlSeconds;

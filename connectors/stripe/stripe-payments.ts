@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
@@ -51,7 +51,7 @@ const PAYMENT_INTENT_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export interface StripePaymentsOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
   /** The endpoint's signing secret (`whsec_…`) that webhooks are verified with. */
   webhookSecret: string;
@@ -61,7 +61,7 @@ export interface StripePaymentsOptions {
 export class StripePaymentConnector implements PaymentConnector {
   readonly provider = 'stripe';
   readonly #http: HttpClient;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #webhookSecret: string;
   /** Terminal payments never change: this process keeps the recent ones, ahead of Redis. */
