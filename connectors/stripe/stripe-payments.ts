@@ -180,7 +180,9 @@ export class StripePaymentConnector implements PaymentConnector {
   async #cached(ids: string[]): Promise<Map<string, Payment>> {
     const found = new Map<string, Payment>();
     if (ids.length === 0) return found;
-    const values = await this.#redis.mget(ids.map((id) => this.#prefix + id));
+    // One GET per key, not MGET: in a cluster the keys live on different shards. The connection
+    // auto-pipelines, so they still leave in one write per shard.
+    const values = await Promise.all(ids.map((id) => this.#redis.get(this.#prefix + id)));
     ids.forEach((id, i) => {
       const value = values[i];
       if (!value) return;
@@ -201,16 +203,16 @@ export class StripePaymentConnector implements PaymentConnector {
     const terminal = payments.filter((p): p is Payment => p !== null && TERMINAL.has(p.status));
     if (terminal.length === 0) return;
     for (const payment of terminal) this.#terminal.set(payment.id, payment);
-    const pipeline = this.#redis.pipeline();
-    for (const payment of terminal) {
-      pipeline.set(
-        this.#prefix + payment.id,
-        JSON.stringify(payment),
-        'EX',
-        TERMINAL_CACHE_TTL_SECONDS,
-      );
-    }
-    await pipeline.exec();
+    await Promise.all(
+      terminal.map((payment) =>
+        this.#redis.set(
+          this.#prefix + payment.id,
+          JSON.stringify(payment),
+          'EX',
+          TERMINAL_CACHE_TTL_SECONDS,
+        ),
+      ),
+    );
   }
 
   async #fetch(id: string): Promise<Payment | null> {
