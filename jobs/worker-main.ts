@@ -4,7 +4,7 @@ import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
 
-const REDIS_READY_TIMEOUT_MS = 15_000;
+const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /**
  * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways

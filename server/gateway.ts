@@ -51,7 +51,7 @@ export interface Gateway {
 
 const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = '100kb';
-const REDIS_READY_TIMEOUT_MS = 15_000;
+const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /** Wires config, connectors, schema and HTTP together and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -126,7 +126,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
-  app.use(createHealthRouter({ redis, connectors: services.connectors }));
+  app.use(
+    createHealthRouter({
+      redis,
+      connectors: services.connectors,
+      keyPrefix: config.redis.keyPrefix,
+    }),
+  );
   app.use(createStripeWebhookRouter({ services, redis, keyPrefix: config.redis.keyPrefix }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
