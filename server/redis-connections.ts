@@ -116,7 +116,11 @@ function connect(target: RedisTarget, role: RedisRole, commandTimeoutMs: number)
       // A cluster queues commands while it has no slot map, with no time limit: a bounded role
       // must fail at once instead (the node connections still bound each command in flight).
       enableOfflineQueue: !bounded,
-      enableAutoPipelining: role === 'commands',
+      // ioredis batches a shard's commands of many slots into one pipeline, and a pipeline cannot
+      // follow a MOVED of some of its slots ("All keys in the pipeline should belong to the same
+      // slots allocation group"): during a failover, whole batches would fail. Commands sent
+      // concurrently still share each node's socket writes.
+      enableAutoPipelining: false,
       clusterRetryStrategy: retry,
       retryDelayOnFailover: 200,
       retryDelayOnClusterDown: 200,

@@ -45,8 +45,7 @@ export class CatalogCache {
 
   /**
    * Stores runs (and courses with their embedded runs) and indexes their SKUs. One SET per key, as
-   * the keys spread over a cluster's shards; the connection auto-pipelines them into one write
-   * per shard.
+   * the keys spread over a cluster's shards; sent at once, they still share round trips.
    */
   async store(data: { runs?: DiscoveryCourseRun[]; courses?: DiscoveryCourse[] }): Promise<void> {
     const courses = data.courses ?? [];

@@ -180,8 +180,8 @@ export class StripePaymentConnector implements PaymentConnector {
   async #cached(ids: string[]): Promise<Map<string, Payment>> {
     const found = new Map<string, Payment>();
     if (ids.length === 0) return found;
-    // One GET per key, not MGET: in a cluster the keys live on different shards. The connection
-    // auto-pipelines, so they still leave in one write per shard.
+    // One GET per key, not MGET: in a cluster the keys live on different shards. Sent at once,
+    // they still share round trips (auto-pipelined on one server).
     const values = await Promise.all(ids.map((id) => this.#redis.get(this.#prefix + id)));
     ids.forEach((id, i) => {
       const value = values[i];
