@@ -122,6 +122,7 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
     prefix: `${keyPrefix}bull`,
     attempts: 8,
     backoffMs: 1000,
+    failedJobRetentionDays: null,
   });
   try {
     const saturating = setting('pipeline-orders');

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 import type { CatalogConnector } from './catalog.js';
 import { CommercetoolsDiscountConnector } from './commercetools/commercetools-discounts.js';
@@ -27,6 +27,13 @@ export interface Connectors {
   programs: ProgramConnector;
 }
 
+/**
+ * One connector per upstream system, each able to say whether its system answers (the discount
+ * and program connectors speak to commercetools and Discovery, already checked through these).
+ */
+export const UPSTREAM_CONNECTORS = ['catalog', 'enrollment', 'payments', 'orders'] as const;
+export type UpstreamConnectorName = (typeof UPSTREAM_CONNECTORS)[number];
+
 /** Base URLs have no trailing slash and no API path. */
 export interface ConnectorSettings {
   discovery: { url: string };
@@ -43,7 +50,7 @@ export interface ConnectorSettings {
 }
 
 export interface ConnectorOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   /** Every Redis key the connectors write starts with this. */
   keyPrefix: string;
   timeoutMs: number;

@@ -1,5 +1,5 @@
 import { Queue, type JobsOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
 import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
 
@@ -17,6 +17,8 @@ export interface OrderQueueSettings {
   prefix: string;
   attempts: number;
   backoffMs: number;
+  /** Failed jobs are removed after this many days; null keeps them until an operator does. */
+  failedJobRetentionDays: number | null;
 }
 
 /** BullMQ wants ids without ':'; a kind and an order id never have one. */
@@ -29,14 +31,15 @@ const PENDING_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', '
 /**
  * The order jobs queue. A job's id is derived from its order, so adding the same order's job
  * again while it exists adds nothing; completed jobs are kept a week and failed ones until an
- * operator removes them, so what happened stays inspectable.
+ * operator removes them (or the configured retention), so what happened stays inspectable.
  */
-export function createOrderQueue(connection: Redis, settings: OrderQueueSettings) {
+export function createOrderQueue(connection: Redis | Cluster, settings: OrderQueueSettings) {
+  const days = settings.failedJobRetentionDays;
   const defaultJobOptions: JobsOptions = {
     attempts: settings.attempts,
     backoff: { type: 'exponential', delay: settings.backoffMs, jitter: 0.5 },
     removeOnComplete: { age: 7 * 24 * 3600 },
-    removeOnFail: false,
+    removeOnFail: days === null ? false : { age: Math.round(days * 24 * 3600) },
   };
   const queue = new Queue<OrderJobData>(ORDER_QUEUE, {
     connection,

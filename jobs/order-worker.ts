@@ -1,5 +1,5 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   fulfillOrder,
@@ -10,6 +10,7 @@ import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { reconcileOrders } from '../workflows/reconcile.js';
 import { completeRefund } from '../workflows/refund.js';
 import type { CommerceServices } from '../workflows/services.js';
+import { rateLimitedErrorLog } from '../server/redis-connections.js';
 import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from './order-queue.js';
 
 export interface OrderWorkerSettings {
@@ -27,7 +28,10 @@ export interface OrderWorkerSettings {
  * `close()` stops taking jobs and waits for the ones in hand to finish.
  */
 export async function startOrderWorker(options: {
-  connection: Redis;
+  /** A connection as BullMQ wants a worker's: it never gives up a command. */
+  connection: Redis | Cluster;
+  /** The queue's connection: each time it is ready again, the reconciler's schedule is renewed. */
+  readiness: Redis | Cluster;
   queue: OrderQueue;
   services: CommerceServices;
   modules: FulfillmentModules;
@@ -77,26 +81,39 @@ export async function startOrderWorker(options: {
     stalledInterval: Math.max(500, Math.floor(settings.lockMs / 2)),
     maxStalledCount: 5,
   });
-  worker.on('error', (error) => logger.error({ err: error }, 'order worker error'));
+  worker.on('error', rateLimitedErrorLog(logger, 'order worker'));
   worker.on('failed', (job, error) => {
-    if (job && error instanceof UnrecoverableError) {
+    if (job?.name === RECONCILE_JOB) {
+      logger.warn({ jobId: job.id, reason: error.message }, 'reconciler run failed');
+    } else if (job && error instanceof UnrecoverableError) {
       logger.warn({ jobId: job.id, reason: error.message }, 'order job failed for good');
     }
   });
 
-  await options.queue.queue.upsertJobScheduler(
-    RECONCILE_JOB,
-    { every: settings.reconcileEveryMs },
-    {
-      name: RECONCILE_JOB,
-      data: { orderId: '' },
-      opts: { removeOnComplete: 10, removeOnFail: 10 },
-    },
-  );
+  // The schedule lives in Redis: a Redis that restarts empty (or a failover to a replica that
+  // missed it) forgets it, so it is renewed whenever the connection is ready again. Each run
+  // removes only itself: a count or an age would trim every other job of the queue too.
+  const schedule = () =>
+    options.queue.queue.upsertJobScheduler(
+      RECONCILE_JOB,
+      { every: settings.reconcileEveryMs },
+      {
+        name: RECONCILE_JOB,
+        data: { orderId: '' },
+        opts: { removeOnComplete: true, removeOnFail: true },
+      },
+    );
+  const reportScheduleError = rateLimitedErrorLog(logger, 'reconciler schedule');
+  const renewSchedule = () => void schedule().catch(reportScheduleError);
+  await schedule();
+  options.readiness.on('ready', renewSchedule);
   await worker.waitUntilReady();
   return {
     worker,
-    close: () => worker.close(),
+    close: async () => {
+      options.readiness.off('ready', renewSchedule);
+      await worker.close();
+    },
   };
 }
 

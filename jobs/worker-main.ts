@@ -7,6 +7,8 @@ import { findUnreachableUpstreams } from '../server/upstream-check.js';
 
 const UPSTREAM_CHECK_TIMEOUT_MS = 5000;
 
+const REDIS_READY_TIMEOUT_MS = 10_000;
+
 /**
  * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways
  * started with RUN_WORKER=false. Upstreams left unconfigured are the sandbox that a gateway's
@@ -15,14 +17,17 @@ const UPSTREAM_CHECK_TIMEOUT_MS = 5000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
+  const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
+  const runtime = createCommerceRuntime({ config, upstreams, redis: config.redis.target, logger });
   try {
-    await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
+    if (config.redis.target.mode === 'single') {
+      await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
+    }
+    await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
   } catch (error) {
     if (error instanceof RedisUnavailableError) exitWith(error.message);
     throw error;
   }
-  const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
-  const runtime = createCommerceRuntime({ config, upstreams, redisUrl: config.redis.url, logger });
   const unreachable = await findUnreachableUpstreams(
     runtime.services.connectors,
     upstreams,

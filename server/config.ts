@@ -4,6 +4,9 @@ import { z } from 'zod';
 import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import type { ConnectionLimits } from './connection-limits.js';
+import { redisEnvironmentShape, resolveRedisTarget, type RedisTarget } from './redis-config.js';
+
+export type { RedisHost, RedisTarget } from './redis-config.js';
 
 /**
  * Configuration, read from the environment once at start-up and validated into this typed object.
@@ -14,9 +17,13 @@ export interface GatewayConfig {
   nodeEnv: 'development' | 'production' | 'test';
   redis: {
     url: string;
-    /** True when REDIS_URL was not given, so a private redis-server may be started for development. */
+    /** True when no Redis was configured, so a private redis-server may be started for development. */
     isDefault: boolean;
     keyPrefix: string;
+    /** One server, Sentinel or Cluster; `url` above is the single server's. */
+    target: RedisTarget;
+    /** How long a request-path command may wait for Redis before the request fails. */
+    commandTimeoutMs: number;
   };
   /** Each upstream's settings, or null where the built-in sandbox serves that upstream. */
   upstreams: {
@@ -45,6 +52,8 @@ export interface JobsConfig {
   lockMs: number;
   reconcileEveryMs: number;
   reconcileQuietMs: number;
+  /** Failed jobs are removed after this many days; null keeps them until an operator removes them. */
+  failedJobRetentionDays: number | null;
   /** Which fulfillment module serves which product mode. */
   moduleByMode: Record<string, ModuleName>;
 }
@@ -135,7 +144,7 @@ const flag = z
 const environmentSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
-  REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
+  ...redisEnvironmentShape,
   REDIS_KEY_PREFIX: z.string().min(1).optional(),
   DISCOVERY_URL: baseUrl.optional(),
   LMS_URL: baseUrl.optional(),
@@ -171,6 +180,7 @@ const environmentSchema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
+  FAILED_JOB_RETENTION_DAYS: z.coerce.number().min(1).max(3650).optional(),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
@@ -223,9 +233,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
   }
   const env = parsed.data;
   const production = env.NODE_ENV === 'production';
+  const redisTarget = resolveRedisTarget(env);
 
   // Every problem at once, so an operator fixes the environment in one go.
   const problems: string[] = [];
+  if (typeof redisTarget === 'string') problems.push(redisTarget);
   const notServedBySandbox: string[] = [];
   const requireWith = (variable: string, value: string | undefined, because: string): string => {
     if (value === undefined) problems.push(`${variable} is required when ${because} is set`);
@@ -297,7 +309,9 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       `${notServedBySandbox.join(', ')} ${verb} not set, and the sandbox may not serve ${pronoun} when NODE_ENV=production`,
     );
   }
-  if (problems.length > 0) throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  if (problems.length > 0 || typeof redisTarget === 'string') {
+    throw new ConfigError(`Invalid configuration: ${problems.join('; ')}`);
+  }
 
   // Shape-checked here; jose checks each key when it first verifies a token with it.
   const jwkSetGiven: JSONWebKeySet | null = env.JWT_PUBLIC_SIGNING_JWK_SET ?? null;
@@ -306,10 +320,12 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     nodeEnv: env.NODE_ENV,
     redis: {
       url: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-      isDefault: env.REDIS_URL === undefined,
+      isDefault: env.REDIS_URL === undefined && redisTarget.mode === 'single',
       keyPrefix:
         env.REDIS_KEY_PREFIX ??
         defaultKeyPrefix(env.PORT, [discovery, lms, stripe, commercetools].includes(null)),
+      target: redisTarget,
+      commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
     },
     upstreams: { discovery, lms, stripe, commercetools },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
@@ -336,6 +352,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       lockMs: env.JOB_LOCK_MS,
       reconcileEveryMs: Math.round(env.RECONCILE_INTERVAL_SECONDS * 1000),
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
+      failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS ?? null,
       moduleByMode: env.FULFILLMENT_MODULES,
     },
   };

@@ -6,6 +6,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamName,
 } from '../connectors/errors.js';
+import { isRedisOutage } from './redis-errors.js';
 import { AuthenticationError, BadInputError, ForbiddenError } from '../workflows/errors.js';
 
 /** The only codes a client ever sees in `extensions.code`. */
@@ -69,6 +70,13 @@ export function createErrorFormatter(options: { logger: Logger; exposeStackTrace
         return shaped(
           'UPSTREAM_UNAVAILABLE',
           `${UPSTREAM_LABELS[original.upstream]} is unavailable; try again shortly.`,
+        );
+      }
+      if (isRedisOutage(original)) {
+        logger.warn({ err: original, path: formatted.path }, 'Redis unavailable');
+        return shaped(
+          'UPSTREAM_UNAVAILABLE',
+          'The service is briefly unavailable; try again shortly.',
         );
       }
       if (original instanceof UpstreamError) {

@@ -16,7 +16,7 @@ import type { Logger } from 'pino';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
-import type { GatewayConfig, UpstreamsConfig } from './config.js';
+import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
 import {
   boundConnectionsPerClient,
   refuseDeclaredOversize,
@@ -31,6 +31,7 @@ import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
+import { rateLimitedErrorLog } from './redis-connections.js';
 import { routerOnlyServicePlugin } from './router-access.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
@@ -40,8 +41,8 @@ export interface GatewayOptions {
   config: GatewayConfig;
   /** Every upstream resolved: configured, or served by the sandbox. */
   upstreams: UpstreamsConfig;
-  /** The Redis actually in use (REDIS_URL, or a private development server). */
-  redisUrl: string;
+  /** The Redis actually in use (as configured, or a private development server). */
+  redis: RedisTarget;
   logger: Logger;
   /** Listen on this host; defaults to all interfaces. */
   host?: string;
@@ -58,6 +59,7 @@ const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = 100 * 1024;
 /** The largest body any route takes (a Stripe webhook's). */
 const MAX_ANY_BODY_BYTES = 256 * 1024;
+const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /** Wires config, connectors, schema and HTTP together and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -67,11 +69,12 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const runtime = createCommerceRuntime({
     config,
     upstreams: options.upstreams,
-    redisUrl: options.redisUrl,
+    redis: options.redis,
     logger,
     onUpstreamRequest: metrics.recordUpstreamRequest,
   });
   const { redis, services } = runtime;
+  await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
   if (config.jobs.workerInProcess) await runtime.startWorker();
 
   const app = express();
@@ -112,8 +115,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await apollo.start();
 
-  const statusFeed = createOrderStatusFeed(redis, config.redis.keyPrefix, (error) =>
-    logger.warn({ err: error }, 'order status feed error'),
+  const statusFeed = createOrderStatusFeed(
+    runtime.connections.open('subscriber'),
+    config.redis.keyPrefix,
+    rateLimitedErrorLog(logger, 'order status feed'),
   );
   const contexts = createContextFactory({
     services,
@@ -133,7 +138,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
   });
 
-  app.use(createHealthRouter({ redis, connectors: services.connectors }));
+  app.use(
+    createHealthRouter({
+      redis,
+      connectors: services.connectors,
+      keyPrefix: config.redis.keyPrefix,
+    }),
+  );
   app.use(createStripeWebhookRouter({ services, redis, keyPrefix: config.redis.keyPrefix }));
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());

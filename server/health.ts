@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
-import type { Redis } from 'ioredis';
-import type { Connectors } from '../connectors/index.js';
+import type { Cluster, Redis } from 'ioredis';
+import { UPSTREAM_CONNECTORS, type Connectors } from '../connectors/index.js';
+import { probeRedisWrites } from './redis-probe.js';
 
 const CHECK_TIMEOUT_MS = 2000;
 const CACHE_MS = 2000;
@@ -22,19 +24,28 @@ function withTimeout(check: Promise<unknown>): Promise<CheckResult> {
 }
 
 /**
- * `/healthz`: the process is up. `/readyz`: Redis and every upstream answer; results are reused
+ * `/healthz`: the process is up. `/readyz`: Redis takes writes and every upstream answers; results are reused
  * for a moment so frequent probes do not become load on the upstreams.
  */
-export function createHealthRouter(deps: { redis: Redis; connectors: Connectors }): Router {
+export function createHealthRouter(deps: {
+  redis: Redis | Cluster;
+  connectors: Connectors;
+  keyPrefix: string;
+}): Router {
+  // One key per process, so gateways probing at once do not overwrite each other's answer.
+  const probeKey = `${deps.keyPrefix}readyz:${randomUUID()}`;
   const router = Router();
   let cached: { at: number; checks: Record<string, CheckResult> } | null = null;
 
   const runChecks = async (): Promise<Record<string, CheckResult>> => {
     const entries = await Promise.all([
-      withTimeout(deps.redis.ping()).then((result) => ['redis', result] as const),
-      ...(Object.entries(deps.connectors) as [string, { checkReachable(): Promise<void> }][]).map(
-        ([name, connector]) =>
-          withTimeout(connector.checkReachable()).then((result) => [name, result] as const),
+      withTimeout(probeRedisWrites(deps.redis, probeKey)).then(
+        (result) => ['redis', result] as const,
+      ),
+      ...UPSTREAM_CONNECTORS.map((name) =>
+        withTimeout(deps.connectors[name].checkReachable()).then(
+          (result) => [name, result] as const,
+        ),
       ),
     ]);
     return Object.fromEntries(entries);

@@ -12,11 +12,14 @@ async function main(): Promise<void> {
 
   let redis;
   try {
-    redis = await ensureRedis({
-      url: config.redis.url,
-      mayStartPrivate: config.redis.isDefault && config.nodeEnv !== 'production',
-      logger,
-    });
+    redis =
+      config.redis.target.mode === 'single'
+        ? await ensureRedis({
+            url: config.redis.url,
+            mayStartPrivate: config.redis.isDefault && config.nodeEnv !== 'production',
+            logger,
+          })
+        : null;
   } catch (error) {
     if (error instanceof RedisUnavailableError) exitWith(error.message);
     throw error;
@@ -32,11 +35,12 @@ async function main(): Promise<void> {
     const gateway = await startGateway({
       config,
       upstreams: resolved.upstreams,
-      redisUrl: redis.url,
+      redis: redis ? { mode: 'single', url: redis.url } : config.redis.target,
       logger,
     });
     started = { gateway, sandbox: resolved.sandbox };
   } catch (error) {
+    if (error instanceof RedisUnavailableError) exitWith(error.message);
     const { code, port } = error as { code?: string; port?: number };
     if (code === 'EADDRINUSE' && port === config.port) {
       exitWith(
@@ -71,7 +75,7 @@ async function main(): Promise<void> {
   stopOnSignals(logger, 'draining', async () => {
     await gateway.close();
     await sandbox?.close();
-    await redis.stop();
+    await redis?.stop();
   });
 }
 

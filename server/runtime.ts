@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
 import { createFulfillmentModules } from '../jobs/modules/index.js';
@@ -7,11 +6,19 @@ import { startOrderWorker, type OrderWorker } from '../jobs/order-worker.js';
 import { createOrderEventPublisher } from '../subscriptions/order-events.js';
 import { createRedisPurchaseRegistry } from '../workflows/purchase-registry.js';
 import type { CommerceServices } from '../workflows/services.js';
-import type { GatewayConfig, UpstreamsConfig } from './config.js';
+import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
+import {
+  createRedisConnections,
+  type RedisClient,
+  rateLimitedErrorLog,
+  type RedisConnections,
+} from './redis-connections.js';
 
 /** What a gateway process and a worker process both run on: Redis, connectors, queue, services. */
 export interface CommerceRuntime {
-  redis: Redis;
+  /** The request-path connection (fails fast). */
+  redis: RedisClient;
+  connections: RedisConnections;
   queue: OrderQueue;
   services: CommerceServices;
   /** Starts the order worker in this process. */
@@ -22,18 +29,20 @@ export interface CommerceRuntime {
 export function createCommerceRuntime(options: {
   config: GatewayConfig;
   upstreams: UpstreamsConfig;
-  redisUrl: string;
+  /** The Redis actually in use (as configured, or a private development server). */
+  redis: RedisTarget;
   logger: Logger;
   onUpstreamRequest?: OnUpstreamRequest;
 }): CommerceRuntime {
   const { config, upstreams, logger } = options;
   const prefix = config.redis.keyPrefix;
-  // BullMQ blocks on its connections, so it must not give up on a request (maxRetriesPerRequest).
-  const redis = new Redis(options.redisUrl, {
-    maxRetriesPerRequest: null,
-    enableAutoPipelining: true,
+  const connections = createRedisConnections({
+    target: options.redis,
+    commandTimeoutMs: config.redis.commandTimeoutMs,
+    logger,
   });
-  redis.on('error', (error) => logger.warn({ err: error }, 'redis connection error'));
+  const redis = connections.commands;
+  const queuePrefix = bullPrefix(prefix, options.redis);
 
   const connectors = createConnectors(
     {
@@ -51,10 +60,12 @@ export function createCommerceRuntime(options: {
     },
   );
   const queue = createOrderQueue(redis, {
-    prefix: `${prefix}bull`,
+    prefix: queuePrefix,
     attempts: config.jobs.attempts,
     backoffMs: config.jobs.backoffMs,
+    failedJobRetentionDays: config.jobs.failedJobRetentionDays,
   });
+  queue.queue.on('error', rateLimitedErrorLog(logger, 'order queue'));
   const services: CommerceServices = {
     connectors,
     jobs: queue.jobs,
@@ -66,16 +77,18 @@ export function createCommerceRuntime(options: {
 
   return {
     redis,
+    connections,
     queue,
     services,
     async startWorker() {
       const worker = await startOrderWorker({
-        connection: redis,
+        connection: connections.open('worker'),
+        readiness: redis,
         queue,
         services,
         modules: createFulfillmentModules(connectors, config.jobs.moduleByMode),
         settings: {
-          prefix: `${prefix}bull`,
+          prefix: queuePrefix,
           concurrency: config.jobs.concurrency,
           lockMs: config.jobs.lockMs,
           reconcileEveryMs: config.jobs.reconcileEveryMs,
@@ -90,7 +103,17 @@ export function createCommerceRuntime(options: {
       // Workers first: they finish the jobs in hand, which still need Redis and the queue.
       await Promise.all(workers.map((worker) => worker.close()));
       await queue.queue.close();
-      redis.disconnect();
+      connections.close();
     },
   };
+}
+
+/**
+ * BullMQ's scripts touch several keys of a queue at once, so in a cluster they must share a
+ * slot: the hash tag does that (BullMQ's docs: a prefix in braces). Only the queue carries it, so
+ * caches and records still spread over the shards; one server keeps its untagged keys, so an
+ * upgrade finds the jobs it already holds.
+ */
+function bullPrefix(keyPrefix: string, target: RedisTarget): string {
+  return target.mode === 'cluster' ? `${keyPrefix}{bull}` : `${keyPrefix}bull`;
 }

@@ -1,8 +1,12 @@
-import type { Connectors } from '../connectors/index.js';
+import {
+  UPSTREAM_CONNECTORS,
+  type Connectors,
+  type UpstreamConnectorName,
+} from '../connectors/index.js';
 import type { UpstreamsConfig } from './config.js';
 
 /** Where each connector's upstream lives, for a message an operator can act on. */
-function upstreamUrls(upstreams: UpstreamsConfig): Record<keyof Connectors, string> {
+function upstreamUrls(upstreams: UpstreamsConfig): Record<UpstreamConnectorName, string> {
   return {
     catalog: upstreams.discovery.url,
     enrollment: upstreams.lms.url,
@@ -23,7 +27,7 @@ export async function findUnreachableUpstreams(
 ): Promise<string[]> {
   const urls = upstreamUrls(upstreams);
   const results = await Promise.all(
-    (Object.keys(urls) as (keyof Connectors)[]).map(async (name) => {
+    UPSTREAM_CONNECTORS.map(async (name) => {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);

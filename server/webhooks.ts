@@ -1,23 +1,51 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import express, { Router } from 'express';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { WebhookSignatureError } from '../connectors/payments.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { settlePayment } from '../workflows/payments.js';
 import type { CommerceServices } from '../workflows/services.js';
+import { isRedisOutage } from './redis-errors.js';
 
 const MAX_WEBHOOK_BYTES = '256kb';
 const PROCESSING_TTL_MS = 60_000;
 const DONE_TTL_SECONDS = 7 * 24 * 3600;
+/** How long a duplicate waits for the delivery in flight to finish before asking for another. */
+const IN_FLIGHT_WAIT_MS = 5000;
+const POLL_MS = 25;
+const RETRY_AFTER_SECONDS = 5;
+
+type Claim = 'claimed' | 'done' | 'in-flight';
+
+/**
+ * Claims an event for this delivery. A duplicate waits for the delivery in flight: acknowledging
+ * it at once would lose the event if that delivery then failed.
+ */
+async function claimEvent(redis: Redis | Cluster, key: string): Promise<Claim> {
+  const deadline = Date.now() + IN_FLIGHT_WAIT_MS;
+  for (;;) {
+    if ((await redis.set(key, 'processing', 'PX', PROCESSING_TTL_MS, 'NX')) === 'OK') {
+      return 'claimed';
+    }
+    const value = await redis.get(key);
+    if (value === 'done') return 'done';
+    if (value !== null) {
+      if (Date.now() > deadline) return 'in-flight';
+      await sleep(POLL_MS);
+    }
+  }
+}
 
 /**
  * `POST /webhooks/stripe`. The signature is checked over the raw bytes (a re-serialized body
  * fails); a bad one gets 400 and changes nothing. Each event id is handled once: the first
- * delivery claims it atomically in Redis, duplicates in flight or done get 200 without effect,
- * and a failure releases the claim and answers 500 so the processor delivers it again.
+ * delivery claims it atomically in Redis, duplicates get 200 without effect once it is done,
+ * and a failure releases the claim and answers 500 (503 when Redis cannot record the event), so
+ * the processor delivers it again.
  */
 export function createStripeWebhookRouter(deps: {
   services: CommerceServices;
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
 }): Router {
   const { services, redis, keyPrefix } = deps;
@@ -40,17 +68,33 @@ export function createStripeWebhookRouter(deps: {
         return;
       }
       const key = `${keyPrefix}webhooks:stripe:${event.id}`;
-      const claimed = await redis.set(key, 'processing', 'PX', PROCESSING_TTL_MS, 'NX');
-      if (claimed !== 'OK') {
+      const deliverAgain = (status: 500 | 503, error: string) => {
+        if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
+        res.status(status).json({ error });
+      };
+      let claim: Claim;
+      try {
+        claim = await claimEvent(redis, key);
+      } catch (error) {
+        if (!isRedisOutage(error)) throw error;
+        // Not recorded, so not acknowledged: the processor delivers it again later.
+        services.logger.warn({ eventId: event.id }, 'webhook not recorded: Redis unavailable');
+        deliverAgain(503, 'cannot record the event now; deliver again');
+        return;
+      }
+      if (claim === 'done') {
         res.json({ received: true, duplicate: true });
         return;
       }
+      if (claim === 'in-flight') {
+        deliverAgain(503, 'the same event is being processed; deliver again');
+        return;
+      }
       try {
-        await settlePayment(services, event.paymentId);
-        await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
-        res.json({ received: true });
-      } catch (error) {
-        if (error instanceof OrderNotFoundError) {
+        try {
+          await settlePayment(services, event.paymentId);
+        } catch (error) {
+          if (!(error instanceof OrderNotFoundError)) throw error;
           // Not ours (another system's payment on the same Stripe account): delivering it
           // again will not change that.
           services.logger.warn({ eventId: event.id }, 'webhook for a payment of no known order');
@@ -58,9 +102,19 @@ export function createStripeWebhookRouter(deps: {
           res.json({ received: true, ignored: true });
           return;
         }
-        await redis.del(key);
+        await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
+        res.json({ received: true });
+      } catch (error) {
+        // Released so a redelivery runs at once; when Redis is gone the claim lapses by itself.
+        // Settling again is harmless: the order moves on once and its job id is its own.
+        await redis.del(key).catch(() => undefined);
+        if (isRedisOutage(error)) {
+          services.logger.warn({ eventId: event.id }, 'webhook not processed: Redis unavailable');
+          deliverAgain(503, 'not processed; deliver again');
+          return;
+        }
         services.logger.error({ err: error, eventId: event.id }, 'webhook not processed');
-        res.status(500).json({ error: 'not processed; deliver again' });
+        deliverAgain(500, 'not processed; deliver again');
       }
     },
   );

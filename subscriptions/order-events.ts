@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { LineStatus, Order, OrderStatus } from '../connectors/orders.js';
 import type { OrderEvents } from '../workflows/services.js';
 
@@ -38,7 +38,7 @@ export function toStatusEvent(order: Order): OrderStatusEvent {
 }
 
 /** Publishes order status changes on Redis pub/sub, so every process's subscribers hear them. */
-export function createOrderEventPublisher(redis: Redis, keyPrefix: string): OrderEvents {
+export function createOrderEventPublisher(redis: Redis | Cluster, keyPrefix: string): OrderEvents {
   return {
     async publish(order) {
       const message = JSON.stringify(toStatusEvent(order));

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
 import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
 
@@ -6,18 +6,20 @@ type Listener = (change: OrderStatusChange) => void;
 
 /**
  * The status feed of one process: one Redis connection in subscriber mode and one Redis
- * subscription per channel, however many clients watch it. The first watcher of a channel
+ * subscription per channel, however many clients watch it. In a cluster these are classic
+ * SUBSCRIBEs: a PUBLISH reaches every node, and ioredis moves the subscriber to another node
+ * (subscribing again) when its node fails, so no channel depends on one shard being up. The first watcher of a channel
  * subscribes (and waits for Redis to confirm), the last one to leave unsubscribes.
  *
  * graphql-redis-subscriptions does the same reference counting, but it brings its own ioredis 5
  * whose typings refuse this project's ioredis 6 clients; this is the little of it we need.
  */
 export function createOrderStatusFeed(
-  redis: Redis,
+  /** A connection of its own: it is put in subscriber mode. */
+  subscriber: Redis | Cluster,
   keyPrefix: string,
   onError: (error: unknown) => void,
 ) {
-  const subscriber = redis.duplicate();
   const channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
 
   subscriber.on('message', (channel: string, message: string) => {

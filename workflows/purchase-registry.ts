@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { PurchaseRegistry } from './services.js';
 
 const CLAIM_TTL_MS = 30_000;
@@ -14,7 +14,10 @@ const FORGET_SCRIPT =
  * marker or the order id. A claim lapses by itself, so a crashed request blocks no one for long;
  * the order system, where every order carries its key, settles what a lapsed claim left behind.
  */
-export function createRedisPurchaseRegistry(redis: Redis, keyPrefix: string): PurchaseRegistry {
+export function createRedisPurchaseRegistry(
+  redis: Redis | Cluster,
+  keyPrefix: string,
+): PurchaseRegistry {
   const keyOf = (ownerId: string, idempotencyKey: string) =>
     `${keyPrefix}purchase:${ownerId}:${idempotencyKey}`;
   const find = async (ownerId: string, idempotencyKey: string) => {

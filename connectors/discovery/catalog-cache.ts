@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 import { skusOf } from './mapping.js';
 import type { DiscoveryCourse, DiscoveryCourseRun } from './wire-types.js';
@@ -13,11 +13,11 @@ const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis
 
 /** Course Discovery's answers in Redis, stored as the upstream sent them so a deploy that changes the mapping needs no flush. */
 export class CatalogCache {
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
 
-  constructor(redis: Redis, keyPrefix: string, ttlSeconds: number) {
+  constructor(redis: Redis | Cluster, keyPrefix: string, ttlSeconds: number) {
     this.#redis = redis;
     this.#prefix = `${keyPrefix}catalog:`;
     this.#ttlSeconds = ttlSeconds;
@@ -35,7 +35,7 @@ export class CatalogCache {
   async getSkuRuns(skus: readonly string[]): Promise<Map<string, string>> {
     const found = new Map<string, string>();
     if (skus.length === 0) return found;
-    const values = await this.#redis.mget(skus.map((sku) => this.#skuKey(sku)));
+    const values = await this.#getEach(skus.map((sku) => this.#skuKey(sku)));
     skus.forEach((sku, i) => {
       const runKey = values[i];
       if (runKey) found.set(sku, runKey);
@@ -43,27 +43,25 @@ export class CatalogCache {
     return found;
   }
 
-  /** Stores runs (and courses with their embedded runs) and indexes their SKUs, in one round trip. */
+  /**
+   * Stores runs (and courses with their embedded runs) and indexes their SKUs. One SET per key, as
+   * the keys spread over a cluster's shards; sent at once, they still share round trips.
+   */
   async store(data: { runs?: DiscoveryCourseRun[]; courses?: DiscoveryCourse[] }): Promise<void> {
     const courses = data.courses ?? [];
     const runs = [...(data.runs ?? []), ...courses.flatMap((course) => course.course_runs ?? [])];
     if (runs.length === 0 && courses.length === 0) return;
-    const pipeline = this.#redis.pipeline();
+    const writes: Promise<unknown>[] = [];
+    const set = (key: string, value: string, ttlSeconds: number) =>
+      writes.push(this.#redis.set(key, value, 'EX', ttlSeconds));
     for (const course of courses) {
-      pipeline.set(
-        `${this.#prefix}course:${course.key}`,
-        JSON.stringify(course),
-        'EX',
-        this.#ttlSeconds,
-      );
+      set(`${this.#prefix}course:${course.key}`, JSON.stringify(course), this.#ttlSeconds);
     }
     for (const run of runs) {
-      pipeline.set(`${this.#prefix}run:${run.key}`, JSON.stringify(run), 'EX', this.#ttlSeconds);
-      for (const sku of skusOf(run)) {
-        pipeline.set(this.#skuKey(sku), run.key, 'EX', SKU_ENTRY_TTL_SECONDS);
-      }
+      set(`${this.#prefix}run:${run.key}`, JSON.stringify(run), this.#ttlSeconds);
+      for (const sku of skusOf(run)) set(this.#skuKey(sku), run.key, SKU_ENTRY_TTL_SECONDS);
     }
-    await pipeline.exec();
+    await Promise.all(writes);
   }
 
   /** True when a full crawl finished within the TTL, so an unknown SKU is really unknown. */
@@ -90,6 +88,11 @@ export class CatalogCache {
     await this.#redis.eval(RELEASE_LOCK, 1, `${this.#prefix}sku-index:lock`, token);
   }
 
+  /** GET per key rather than MGET, which a cluster refuses for keys of different slots. */
+  #getEach(keys: readonly string[]): Promise<(string | null)[]> {
+    return Promise.all(keys.map((key) => this.#redis.get(key)));
+  }
+
   #skuKey(sku: string): string {
     return `${this.#prefix}sku:${sku}`;
   }
@@ -100,7 +103,7 @@ export class CatalogCache {
   ): Promise<Map<string, T>> {
     const found = new Map<string, T>();
     if (keys.length === 0) return found;
-    const values = await this.#redis.mget(keys.map(toKey));
+    const values = await this.#getEach(keys.map(toKey));
     keys.forEach((key, i) => {
       const value = values[i];
       if (!value) return;

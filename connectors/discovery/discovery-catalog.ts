@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 
 import type {
@@ -28,7 +28,7 @@ const CRAWL_WAIT_MS = 5_000;
 const CRAWL_POLL_MS = 100;
 
 export interface DiscoveryCatalogOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
   catalogCacheTtlSeconds: number;
 }

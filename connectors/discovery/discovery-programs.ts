@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 
 import { UpstreamError } from '../errors.js';
 import { chunk, type HttpClient } from '../http-client.js';
@@ -11,7 +11,7 @@ const PAGE_SIZE = 100;
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export interface DiscoveryProgramOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
   catalogCacheTtlSeconds: number;
 }
@@ -22,7 +22,7 @@ export interface DiscoveryProgramOptions {
  */
 export class DiscoveryProgramConnector implements ProgramConnector {
   readonly #http: HttpClient;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #ttlSeconds: number;
 

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { LRUCache } from 'lru-cache';
 import Stripe from 'stripe';
 
@@ -51,7 +51,7 @@ const PAYMENT_INTENT_EVENTS: ReadonlySet<string> = new Set([
 ]);
 
 export interface StripePaymentsOptions {
-  redis: Redis;
+  redis: Redis | Cluster;
   keyPrefix: string;
   /** The endpoint's signing secret (`whsec_…`) that webhooks are verified with. */
   webhookSecret: string;
@@ -61,7 +61,7 @@ export interface StripePaymentsOptions {
 export class StripePaymentConnector implements PaymentConnector {
   readonly provider = 'stripe';
   readonly #http: HttpClient;
-  readonly #redis: Redis;
+  readonly #redis: Redis | Cluster;
   readonly #prefix: string;
   readonly #webhookSecret: string;
   /** Terminal payments never change: this process keeps the recent ones, ahead of Redis. */
@@ -180,7 +180,9 @@ export class StripePaymentConnector implements PaymentConnector {
   async #cached(ids: string[]): Promise<Map<string, Payment>> {
     const found = new Map<string, Payment>();
     if (ids.length === 0) return found;
-    const values = await this.#redis.mget(ids.map((id) => this.#prefix + id));
+    // One GET per key, not MGET: in a cluster the keys live on different shards. Sent at once,
+    // they still share round trips (auto-pipelined on one server).
+    const values = await Promise.all(ids.map((id) => this.#redis.get(this.#prefix + id)));
     ids.forEach((id, i) => {
       const value = values[i];
       if (!value) return;
@@ -201,16 +203,16 @@ export class StripePaymentConnector implements PaymentConnector {
     const terminal = payments.filter((p): p is Payment => p !== null && TERMINAL.has(p.status));
     if (terminal.length === 0) return;
     for (const payment of terminal) this.#terminal.set(payment.id, payment);
-    const pipeline = this.#redis.pipeline();
-    for (const payment of terminal) {
-      pipeline.set(
-        this.#prefix + payment.id,
-        JSON.stringify(payment),
-        'EX',
-        TERMINAL_CACHE_TTL_SECONDS,
-      );
-    }
-    await pipeline.exec();
+    await Promise.all(
+      terminal.map((payment) =>
+        this.#redis.set(
+          this.#prefix + payment.id,
+          JSON.stringify(payment),
+          'EX',
+          TERMINAL_CACHE_TTL_SECONDS,
+        ),
+      ),
+    );
   }
 
   async #fetch(id: string): Promise<Payment | null> {

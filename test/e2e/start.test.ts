@@ -30,11 +30,26 @@ describe('npm start', () => {
       { PORT: '0', NODE_ENV: 'production' },
       /^Invalid configuration: DISCOVERY_URL, LMS_URL, .* are not set/,
     ],
+    [
+      { PORT: '0', REDIS_SENTINELS: '127.0.0.1:1', REDIS_SENTINEL_NAME: 'mymaster' },
+      /^Redis \(Sentinel master "mymaster" via 127\.0\.0\.1:1\) is not ready after 10000 ms/,
+    ],
+    [
+      { PORT: '0', REDIS_CLUSTER_NODES: '127.0.0.1:1' },
+      /^Redis \(Cluster via 127\.0\.0\.1:1\) is not ready after 10000 ms/,
+    ],
   ])('stops on %o with one clear line and no stack trace', async (environment, message) => {
     const run = start(environment);
     expect(await run.exited).toBe(1);
     const lines = run.stderr().trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(message);
+    // While it waited, Redis errors were logged as JSON lines, a few rather than one per retry.
+    const logged = run
+      .stdout()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as { msg: string });
+    expect(logged.filter((line) => line.msg.endsWith('Redis error')).length).toBeLessThanOrEqual(4);
   });
 });

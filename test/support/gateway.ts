@@ -62,7 +62,7 @@ export async function startTestGateway(
   const gateway = await startGateway({
     config,
     upstreams,
-    redisUrl: config.redis.url,
+    redis: config.redis.target,
     logger: pino({ level: config.logLevel }),
     host: '127.0.0.1',
   });

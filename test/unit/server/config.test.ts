@@ -39,7 +39,10 @@ describe('configuration', () => {
       url: 'redis://127.0.0.1:6379',
       isDefault: true,
       keyPrefix: 'cgw:sandbox-4100:',
+      target: { mode: 'single', url: 'redis://127.0.0.1:6379' },
+      commandTimeoutMs: 1500,
     });
+    expect(config.jobs.failedJobRetentionDays).toBeNull();
     expect(config.upstreams).toEqual({
       discovery: null,
       lms: null,

@@ -1,0 +1,171 @@
+import { Cluster, Redis, type ClusterOptions, type RedisOptions } from 'ioredis';
+import type { Logger } from 'pino';
+import type { RedisTarget } from './redis-config.js';
+import { redactUrl, RedisUnavailableError } from './redis.js';
+
+/** A connection to any of the three deployments: ioredis gives both the same commands. */
+export type RedisClient = Redis | Cluster;
+
+/**
+ * What a connection is for, which decides how it behaves while Redis is away:
+ * - `commands`: request paths, caches, the queue's producer side; a command waits at most the
+ *   command timeout, so a request that needs Redis fails in seconds instead of hanging;
+ * - `worker`: a BullMQ Worker; BullMQ requires it to retry forever (maxRetriesPerRequest: null)
+ *   and duplicates it for its blocking commands, so it carries no command timeout;
+ * - `subscriber`: the pub/sub listener; ioredis subscribes again by itself after a reconnect.
+ */
+export type RedisRole = 'commands' | 'worker' | 'subscriber';
+
+export interface RedisConnections {
+  /** The shared request-path connection. */
+  readonly commands: RedisClient;
+  /** A new connection for the role, closed with the others. */
+  open(role: RedisRole): RedisClient;
+  /** Resolves once the commands connection is ready; rejects after `timeoutMs`. */
+  waitUntilReady(timeoutMs: number): Promise<void>;
+  close(): void;
+}
+
+const RECONNECT_MAX_DELAY_MS = 1000;
+const ERROR_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * Logs an error event as one JSON line, then at most one line per interval (with the count of
+ * those left out), so an outage of minutes does not flood the log with a line per retry.
+ */
+export function rateLimitedErrorLog(
+  logger: Logger,
+  source: string,
+  intervalMs = ERROR_LOG_INTERVAL_MS,
+): (error: unknown) => void {
+  let lastAt = 0;
+  let suppressed = 0;
+  return (error) => {
+    const now = Date.now();
+    if (now - lastAt < intervalMs) {
+      suppressed += 1;
+      return;
+    }
+    lastAt = now;
+    const { message, code } = error instanceof Error ? (error as Error & { code?: string }) : {};
+    logger.warn(
+      { source, error: message ?? String(error), ...(code ? { code } : {}), suppressed },
+      `${source}: Redis error`,
+    );
+    suppressed = 0;
+  };
+}
+
+/** The one place that makes Redis connections, for every role and every deployment. */
+export function createRedisConnections(options: {
+  target: RedisTarget;
+  commandTimeoutMs: number;
+  logger: Logger;
+}): RedisConnections {
+  const { target, commandTimeoutMs, logger } = options;
+  const opened: RedisClient[] = [];
+
+  const open = (role: RedisRole): RedisClient => {
+    const client = connect(target, role, commandTimeoutMs);
+    client.on('error', rateLimitedErrorLog(logger, `redis ${role} connection`));
+    opened.push(client);
+    return client;
+  };
+  const commands = open('commands');
+
+  return {
+    commands,
+    open,
+    waitUntilReady(timeoutMs) {
+      if (commands.status === 'ready') return Promise.resolve();
+      return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+          commands.off('ready', onReady);
+          reject(
+            new RedisUnavailableError(
+              `Redis (${describeTarget(target)}) is not ready after ${timeoutMs} ms: check the REDIS_ settings and that it runs.`,
+            ),
+          );
+        }, timeoutMs);
+        const onReady = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+        commands.once('ready', onReady);
+      });
+    },
+    close() {
+      for (const client of opened) client.disconnect();
+    },
+  };
+}
+
+function connect(target: RedisTarget, role: RedisRole, commandTimeoutMs: number): RedisClient {
+  const bounded = role !== 'worker';
+  const perCommand: RedisOptions = {
+    ...(bounded
+      ? { commandTimeout: commandTimeoutMs, maxRetriesPerRequest: 1 }
+      : { maxRetriesPerRequest: null }),
+    connectTimeout: Math.max(commandTimeoutMs, 1000),
+    connectionName: `commerce-gateway:${role}`,
+  };
+  const retry = (times: number) => Math.min(times * 100, RECONNECT_MAX_DELAY_MS);
+
+  if (target.mode === 'cluster') {
+    const clusterOptions: ClusterOptions = {
+      // A cluster queues commands while it has no slot map, with no time limit: a bounded role
+      // must fail at once instead (the node connections still bound each command in flight).
+      enableOfflineQueue: !bounded,
+      // ioredis batches a shard's commands of many slots into one pipeline, and a pipeline cannot
+      // follow a MOVED of some of its slots ("All keys in the pipeline should belong to the same
+      // slots allocation group"): during a failover, whole batches would fail. Commands sent
+      // concurrently still share each node's socket writes.
+      enableAutoPipelining: false,
+      clusterRetryStrategy: retry,
+      retryDelayOnFailover: 200,
+      retryDelayOnClusterDown: 200,
+      retryDelayOnTryAgain: 200,
+      slotsRefreshTimeout: 2000,
+      redisOptions: {
+        ...perCommand,
+        ...(target.password ? { password: target.password } : {}),
+        ...(target.tls ? { tls: {} } : {}),
+      },
+    };
+    return new Cluster(target.nodes, clusterOptions);
+  }
+
+  const common: RedisOptions = {
+    ...perCommand,
+    enableAutoPipelining: role === 'commands',
+    retryStrategy: retry,
+  };
+  if (target.mode === 'single') return new Redis(target.url, common);
+  return new Redis({
+    ...common,
+    sentinels: target.sentinels,
+    name: target.masterName,
+    ...(target.password ? { password: target.password } : {}),
+    ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
+    ...(target.tls ? { tls: {}, enableTLSForSentinelMode: true, sentinelTLS: {} } : {}),
+    // Sentinels announce +switch-master: the connection moves to the new master at once.
+    failoverDetector: true,
+    // A demoted master answers writes with READONLY: reconnect (to the master Sentinel names
+    // now) and send the command again.
+    reconnectOnError: (error) => (error.message.startsWith('READONLY') ? 2 : false),
+  });
+}
+
+/** The deployment in words fit for a log line (no password). */
+export function describeTarget(target: RedisTarget): string {
+  const hosts = (list: { host: string; port: number }[]) =>
+    list.map(({ host, port }) => `${host}:${port}`).join(',');
+  switch (target.mode) {
+    case 'single':
+      return redactUrl(target.url);
+    case 'sentinel':
+      return `Sentinel master "${target.masterName}" via ${hosts(target.sentinels)}`;
+    case 'cluster':
+      return `Cluster via ${hosts(target.nodes)}`;
+  }
+}

@@ -1,0 +1,118 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSeat } from '../../sandbox/demo-data.js';
+import { contractOperation, graphql } from '../support/client.js';
+import {
+  enrollmentPosts,
+  newLearner,
+  payWithSandboxCard,
+  purchase,
+  waitForOrderStatus,
+} from '../support/commerce.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { purchaseBurst } from '../support/purchase-burst.js';
+import { RedisClusterFixture } from '../support/redis-cluster.js';
+import { onServer } from '../support/redis-servers.js';
+import { deliverStripeEvent, paymentSucceededEvent } from '../support/stripe-events.js';
+import { watch } from '../support/ws-client.js';
+
+const SEAT = demoSeat('course-v1:SandboxX+WEB110+3T2026', 'verified');
+type StatusData = { orderStatusChanged: { order: { status: string } } };
+
+describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
+  let cluster: RedisClusterFixture;
+  let gw: TestGateway;
+  beforeAll(async () => {
+    cluster = await RedisClusterFixture.start(3);
+    gw = await startTestGateway({ REDIS_CLUSTER_NODES: cluster.seedNodes, JOB_BACKOFF_MS: '50' });
+  }, 60_000);
+  afterAll(async () => {
+    await gw?.close();
+    await cluster?.destroy();
+  });
+
+  /** Keys under the gateway's prefix on each master, by master. */
+  const keysByMaster = () =>
+    Promise.all(
+      cluster.masters.map((server) =>
+        onServer(server.port, (redis) => redis.keys(`${gw.keyPrefix}*`)),
+      ),
+    );
+
+  it('takes a purchase to FULFILLED with its live events, once per webhook event and per idempotency key', async () => {
+    const learner = await newLearner('cluster');
+    const idempotencyKey = randomUUID();
+    const placed = await purchase(gw.url, learner.token, [SEAT.sku], idempotencyKey);
+    const again = await purchase(gw.url, learner.token, [SEAT.sku], idempotencyKey);
+    expect(again.order?.id).toBe(placed.order!.id);
+
+    const watched = watch<StatusData>(
+      gw.url,
+      contractOperation('OrderStatus'),
+      { orderId: placed.order!.id },
+      { token: learner.token },
+    );
+    await watched.until((results) => results.length >= 1);
+    // The processor's own webhook is held back: the same event is delivered by hand, 4 times.
+    gw.sandbox.stripe!.pauseWebhooks();
+    try {
+      expect(await payWithSandboxCard(gw.sandbox, placed.payment!.id)).toBe(200);
+      const posts = enrollmentPosts(gw.sandbox);
+      const event = paymentSucceededEvent(placed.payment!.id);
+      const deliveries = await Promise.all(
+        Array.from({ length: 3 }, () => deliverStripeEvent(gw, event)),
+      );
+      expect(deliveries.map((delivery) => delivery.status)).toEqual([200, 200, 200]);
+      await waitForOrderStatus(gw.url, learner.token, placed.order!.id, 'FULFILLED');
+      expect((await deliverStripeEvent(gw, event)).status).toBe(200);
+      await watched.until((results) =>
+        results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
+      );
+      expect(watched.results.map((r) => r.data?.orderStatusChanged.order.status)).toEqual([
+        'PENDING_PAYMENT',
+        'PAID',
+        'FULFILLING',
+        'FULFILLED',
+      ]);
+      expect(enrollmentPosts(gw.sandbox) - posts).toBe(1);
+    } finally {
+      gw.sandbox.stripe!.resumeWebhooks();
+      await watched.dispose();
+    }
+  });
+
+  it('serves the catalog from its cache, spread over the shards, with the queue on one slot', async () => {
+    const first = await graphql(gw.url, contractOperation('CourseCatalog'), { first: 10 });
+    expect(first.body.errors).toBeUndefined();
+    const fetches = () => gw.sandbox.discovery!.stats()['GET /api/v1/course_runs/'] ?? 0;
+    const before = fetches();
+    const second = await graphql(gw.url, contractOperation('CourseCatalog'), { first: 10 });
+    expect(second.body).toEqual(first.body);
+    expect(fetches()).toBe(before);
+
+    const byMaster = await keysByMaster();
+    const withCatalog = byMaster.filter((keys) => keys.some((key) => key.includes(':catalog:')));
+    expect(withCatalog.length).toBeGreaterThan(1);
+    const withQueue = byMaster.filter((keys) => keys.some((key) => key.includes('{bull}')));
+    expect(withQueue).toHaveLength(1);
+  });
+
+  it('fulfills every order of a burst of 50, once each, across a CLUSTER FAILOVER in its middle', async () => {
+    const posts = enrollmentPosts(gw.sandbox);
+    let promotedPort = 0;
+    const orders = await purchaseBurst(gw, {
+      count: 50,
+      concurrency: 10,
+      midway: async () => {
+        promotedPort = (await cluster.failover()).port;
+      },
+    });
+    expect(promotedPort).toBe(cluster.replicas[0]!.port);
+    expect(new Set(orders.map((order) => order.orderId)).size).toBe(50);
+    // Late duplicates would show up as extra enrollment calls: give them a moment to appear.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(enrollmentPosts(gw.sandbox) - posts).toBe(50);
+    const ready = await fetch(`${gw.url}/readyz`);
+    expect(((await ready.json()) as { checks: { redis: string } }).checks.redis).toBe('ok');
+  }, 120_000);
+});

@@ -1,0 +1,109 @@
+import { destroyAll, onServer, RedisServer, waitFor } from './redis-servers.js';
+
+export const SENTINEL_MASTER_NAME = 'cgw-test';
+
+/** Redis behind Sentinel: one master, one replica and three Sentinels, on free ports. */
+export class RedisSentinelFixture {
+  private constructor(
+    readonly servers: RedisServer[],
+    readonly sentinels: RedisServer[],
+  ) {}
+
+  static async start(): Promise<RedisSentinelFixture> {
+    const master = await RedisServer.start();
+    const replica = await RedisServer.start({
+      args: ['--replicaof', '127.0.0.1', String(master.port)],
+    });
+    const sentinels: RedisServer[] = [];
+    const fixture = new RedisSentinelFixture([master, replica], sentinels);
+    try {
+      for (let i = 0; i < 3; i += 1) {
+        sentinels.push(
+          await RedisServer.start({
+            sentinel: () => [
+              `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master.port} 2`,
+              // Short, so a dead master is noticed within a test's patience; still far above
+              // the time a busy 2-core machine may leave a healthy server unanswered.
+              `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 2000`,
+              `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
+              `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
+            ],
+          }),
+        );
+      }
+      await fixture.#waitUntilWatching(master.port);
+    } catch (error) {
+      await fixture.destroy();
+      throw error;
+    }
+    return fixture;
+  }
+
+  /** The value of REDIS_SENTINELS. */
+  get sentinelNodes(): string {
+    return this.sentinels.map((sentinel) => `127.0.0.1:${sentinel.port}`).join(',');
+  }
+
+  /** The data server Sentinel names as master now. */
+  async master(): Promise<RedisServer> {
+    const [, port] = (await onServer(this.sentinels[0]!.port, (redis) =>
+      redis.call('SENTINEL', 'GET-MASTER-ADDR-BY-NAME', SENTINEL_MASTER_NAME),
+    )) as [string, string];
+    const master = this.servers.find((server) => server.port === Number(port));
+    if (!master) throw new Error(`Sentinel names an unknown master on port ${port}`);
+    return master;
+  }
+
+  /** `SENTINEL FAILOVER`, then waits until every Sentinel names the other server master. */
+  async failover(): Promise<RedisServer> {
+    const before = await this.master();
+    await onServer(this.sentinels[0]!.port, (redis) =>
+      redis.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME),
+    );
+    const after = this.servers.find((server) => server !== before)!;
+    await this.#waitUntilWatching(after.port);
+    return after;
+  }
+
+  async destroy(): Promise<void> {
+    await destroyAll([...this.sentinels, ...this.servers]);
+  }
+
+  /**
+   * Until every Sentinel names `masterPort` master, knows its replica in sync, and knows the
+   * other Sentinels: only then can a failover be asked for and be carried out.
+   */
+  async #waitUntilWatching(masterPort: number): Promise<void> {
+    await waitFor(
+      `every Sentinel watching the master on ${masterPort} and its replica`,
+      async () => {
+        const views = await Promise.all(
+          this.sentinels.map((sentinel) =>
+            onServer(sentinel.port, async (redis) => ({
+              master: (await redis.call(
+                'SENTINEL',
+                'GET-MASTER-ADDR-BY-NAME',
+                SENTINEL_MASTER_NAME,
+              )) as string[],
+              replicas: (await redis.call('SENTINEL', 'REPLICAS', SENTINEL_MASTER_NAME)) as [
+                string[],
+              ],
+              sentinels: (await redis.call('SENTINEL', 'SENTINELS', SENTINEL_MASTER_NAME)) as [],
+            })),
+          ),
+        );
+        return views.every(
+          (view) =>
+            Number(view.master[1]) === masterPort &&
+            view.sentinels.length === this.sentinels.length - 1 &&
+            view.replicas.some((fields) => {
+              const flags = fields[fields.indexOf('flags') + 1] ?? '';
+              const link = fields[fields.indexOf('master-link-status') + 1];
+              return flags === 'slave' && link === 'ok';
+            }),
+        );
+      },
+      40_000,
+    );
+  }
+}
