@@ -2,7 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiscountCode, DiscountUse } from '../connectors/discounts.js';
 import { UpstreamConflictError } from '../connectors/errors.js';
 import type { Order } from '../connectors/orders.js';
-import { limitReached } from './discounts.js';
+import { invalidCode, limitReached } from './discounts.js';
 import type { CommerceServices } from './services.js';
 import type { UserError } from './user-errors.js';
 
@@ -29,13 +29,7 @@ export async function takeDiscountUse(
     return outcome.error ? null : [...code.uses, use];
   });
   // Deleted between the quote and now: as if it had never existed.
-  if (!outcome.found) {
-    return {
-      code: 'DISCOUNT_CODE_INVALID',
-      message: 'That is not a valid discount code.',
-      field: ['discountCode'],
-    };
-  }
+  if (!outcome.found) return invalidCode();
   return outcome.error;
 }
 
