@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiscountCode, DiscountUse } from '../connectors/discounts.js';
 import { UpstreamConflictError } from '../connectors/errors.js';
-import type { Order } from '../connectors/orders.js';
+import type { Order, OrderStatus } from '../connectors/orders.js';
 import { invalidCode, limitReached } from './discounts.js';
 import type { CommerceServices } from './services.js';
 import type { UserError } from './user-errors.js';
 
+/** Statuses of an order whose payment succeeded and still stands. */
+const PAID_FOR: ReadonlySet<OrderStatus> = new Set([
+  'PAID',
+  'FULFILLING',
+  'FULFILLED',
+  'FULFILLMENT_ERROR',
+]);
 /** Concurrent purchases of one code each win a round in turn; this many rounds covers a burst. */
 const MAX_ATTEMPTS = 20;
 const RETRY_DELAY_MS = 15;
@@ -65,7 +72,7 @@ export async function settleDiscountUse(services: CommerceServices, order: Order
   if (!held) return;
   if (order.status === 'PAYMENT_FAILED') {
     await returnDiscountUse(services, held.codeId, held.use);
-  } else if (order.status === 'PAID') {
+  } else if (PAID_FOR.has(order.status)) {
     await changeUses(services, held.codeId, (code) => {
       if (code.uses.some((use) => sameUse(use, held.use))) return null;
       if (limitReached(code, held.use.ownerId)) {
