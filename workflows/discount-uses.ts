@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiscountCode, DiscountUse } from '../connectors/discounts.js';
-import { UpstreamConflictError } from '../connectors/errors.js';
+import { UpstreamConflictError, UpstreamUnavailableError } from '../connectors/errors.js';
 import type { Order, OrderStatus } from '../connectors/orders.js';
 import { invalidCode, limitReached } from './discounts.js';
 import type { CommerceServices } from './services.js';
@@ -101,7 +101,13 @@ async function changeUses(
       await discounts.setUses(code, uses);
       return;
     } catch (error) {
-      if (!(error instanceof UpstreamConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof UpstreamConflictError)) throw error;
+      if (attempt >= MAX_ATTEMPTS) {
+        // Busy rather than broken: the client may try again (with the same idempotency key).
+        throw new UpstreamUnavailableError('orders', 'discount code too contended to update', {
+          cause: error,
+        });
+      }
       // Spread the retries so that a burst does not collide again in lockstep.
       await sleep(Math.random() * RETRY_DELAY_MS * Math.min(attempt, 5));
     }
