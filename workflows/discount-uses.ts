@@ -63,14 +63,15 @@ export function useOf(order: Order): { codeId: string; use: DiscountUse } | null
 }
 
 /**
- * Keeps the code's uses in step with the order's payment: a failed payment gives its use back; a
- * payment that succeeds after all (the learner retried a declined card) takes it again, over the
- * limit if it must, since the learner has paid the discounted price.
+ * Keeps the code's uses in step with the order's money: a failed payment or a full refund gives
+ * its use back; a payment that succeeds after all (the learner retried a declined card) takes it
+ * again, over the limit if it must, since the learner has paid the discounted price. Safe to
+ * repeat; whoever moves an order to one of these statuses calls it afterwards.
  */
 export async function settleDiscountUse(services: CommerceServices, order: Order): Promise<void> {
   const held = useOf(order);
   if (!held) return;
-  if (order.status === 'PAYMENT_FAILED') {
+  if (order.status === 'PAYMENT_FAILED' || order.status === 'REFUNDED') {
     await returnDiscountUse(services, held.codeId, held.use);
   } else if (PAID_FOR.has(order.status)) {
     await changeUses(services, held.codeId, (code) => {
