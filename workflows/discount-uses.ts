@@ -68,7 +68,10 @@ export function useOf(order: Order): { codeId: string; use: DiscountUse } | null
  * again, over the limit if it must, since the learner has paid the discounted price. Safe to
  * repeat; whoever moves an order to one of these statuses calls it afterwards.
  */
-export async function settleDiscountUse(services: CommerceServices, order: Order): Promise<void> {
+export async function settleDiscountUse(
+  services: Pick<CommerceServices, 'connectors' | 'logger'>,
+  order: Order,
+): Promise<void> {
   const held = useOf(order);
   if (!held) return;
   if (order.status === 'PAYMENT_FAILED' || order.status === 'REFUNDED') {

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { returnDiscountUse, takeDiscountUse } from '../../../workflows/discount-uses.js';
+import { pino } from 'pino';
+import type { Order } from '../../../connectors/orders.js';
+import {
+  returnDiscountUse,
+  settleDiscountUse,
+  takeDiscountUse,
+} from '../../../workflows/discount-uses.js';
 import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
 import { startWorld, type ConnectorWorld } from '../connectors/support.js';
 
@@ -84,5 +90,38 @@ describe('discount uses', () => {
     expect(await takeDiscountUse(services(), 'gone', use('1'))).toMatchObject({
       code: 'DISCOUNT_CODE_INVALID',
     });
+  });
+
+  it('settles the use with the order: back on a failed payment or a full refund, kept when paid', async () => {
+    const codeId = await createCode({ maxApplications: 1 });
+    const order = (status: Order['status']): Order => ({
+      id: 'order-1',
+      version: 1,
+      number: 'EDX-1',
+      ownerId: '77',
+      ownerUsername: 'learner77',
+      status,
+      placedAt: new Date().toISOString(),
+      total: { amount: '10.00', currencyCode: 'USD' },
+      payment: null,
+      lines: [],
+      discount: { code: 'X', codeId, amount: { amount: '1.00', currencyCode: 'USD' } },
+      idempotencyKey: 'purchase-77',
+      refundId: null,
+      refundRequestKey: null,
+    });
+    const withLogger = { connectors: world.connectors, logger: pino({ level: 'silent' }) };
+    const uses = async () => (await world.connectors.discounts.getCode(codeId))?.uses;
+    expect(await takeDiscountUse(services(), codeId, use('77', 'purchase-77'))).toBeNull();
+    await settleDiscountUse(withLogger, order('PAYMENT_FAILED'));
+    expect(await uses()).toEqual([]);
+    await settleDiscountUse(withLogger, order('FULFILLED'));
+    expect(await uses()).toEqual([use('77', 'purchase-77')]);
+    await settleDiscountUse(withLogger, order('PENDING_PAYMENT'));
+    expect(await uses()).toHaveLength(1);
+    await settleDiscountUse(withLogger, order('REFUNDED'));
+    expect(await uses()).toEqual([]);
+    await settleDiscountUse(withLogger, { ...order('PAYMENT_FAILED'), discount: null });
+    expect(await uses()).toEqual([]);
   });
 });
