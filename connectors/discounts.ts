@@ -68,4 +68,6 @@ export interface DiscountConnector {
     code: Pick<DiscountCode, 'id' | 'version' | 'hasCustomFields'>,
     uses: readonly DiscountUse[],
   ): Promise<void>;
+  /** Resolves when the discount codes can be read (the API client may lack the scope for them). */
+  checkReachable(): Promise<void>;
 }

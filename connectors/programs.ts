@@ -23,4 +23,6 @@ export interface ProgramConnector {
    * absent. When the upstream fails, the uuids it was asked for map to the error.
    */
   getPrograms(uuids: readonly string[]): Promise<Map<string, CatalogProgram | UpstreamError>>;
+  /** Resolves when the programs endpoint answers, throws an UpstreamError otherwise. */
+  checkReachable(): Promise<void>;
 }

@@ -3,14 +3,7 @@ import type { Enrollment } from '../connectors/enrollment.js';
 import { fromMinorUnits, toMinorUnits, type Money } from '../connectors/money.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
-import {
-  findUsableCode,
-  lineDiscounts,
-  notApplicable,
-  readDiscountCode,
-  zero,
-  type AppliedDiscount,
-} from './discounts.js';
+import { applyDiscountCode, readDiscountCode, zero, type AppliedDiscount } from './discounts.js';
 import { BadInputError } from './errors.js';
 import type { UserError } from './user-errors.js';
 
@@ -97,41 +90,7 @@ export async function quoteCheckout(
     });
   }
   const priced = quote(lines, userErrors);
-  return code === null ? priced : withDiscount(ctx, priced, code, viewer.userId);
-}
-
-/** The quote with the code's discount taken off its lines and total, or the code's userError. */
-async function withDiscount(
-  ctx: GatewayContext,
-  priced: CheckoutQuote,
-  text: string,
-  ownerId: string,
-): Promise<CheckoutQuote> {
-  if (!priced.total) return priced;
-  const { code, error } = await findUsableCode(ctx, text, ownerId);
-  const refused = (userError: UserError): CheckoutQuote => ({
-    ...priced,
-    total: null,
-    userErrors: [userError],
-  });
-  if (error) return refused(error);
-  const { currencyCode } = priced.total;
-  const discounts = lineDiscounts(
-    code.rules,
-    priced.lines.map((line) => ({ sku: line.product.sku, price: line.price })),
-    currencyCode,
-  );
-  const off = discounts.reduce((sum, minor) => sum + minor, 0);
-  if (!code.conditionUnderstood || off === 0) return refused(notApplicable(code.code));
-  return {
-    lines: priced.lines.map((line, index) => ({
-      ...line,
-      discount: fromMinorUnits(discounts[index] ?? 0, currencyCode),
-    })),
-    total: fromMinorUnits(toMinorUnits(priced.total) - off, currencyCode),
-    discount: { code: code.code, codeId: code.id, amount: fromMinorUnits(off, currencyCode) },
-    userErrors: [],
-  };
+  return code === null ? priced : applyDiscountCode(ctx, priced, code, viewer.userId);
 }
 
 /**

@@ -1,11 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DiscountCode, DiscountUse } from '../connectors/discounts.js';
-import { UpstreamConflictError } from '../connectors/errors.js';
-import type { Order } from '../connectors/orders.js';
-import { limitReached } from './discounts.js';
+import { UpstreamConflictError, UpstreamUnavailableError } from '../connectors/errors.js';
+import type { Order, OrderStatus } from '../connectors/orders.js';
+import { invalidCode, limitReached } from './discounts.js';
 import type { CommerceServices } from './services.js';
 import type { UserError } from './user-errors.js';
 
+/** Statuses of an order whose payment succeeded and still stands. */
+const PAID_FOR: ReadonlySet<OrderStatus> = new Set([
+  'PAID',
+  'FULFILLING',
+  'FULFILLED',
+  'FULFILLMENT_ERROR',
+]);
 /** Concurrent purchases of one code each win a round in turn; this many rounds covers a burst. */
 const MAX_ATTEMPTS = 20;
 const RETRY_DELAY_MS = 15;
@@ -29,13 +36,7 @@ export async function takeDiscountUse(
     return outcome.error ? null : [...code.uses, use];
   });
   // Deleted between the quote and now: as if it had never existed.
-  if (!outcome.found) {
-    return {
-      code: 'DISCOUNT_CODE_INVALID',
-      message: 'That is not a valid discount code.',
-      field: ['discountCode'],
-    };
-  }
+  if (!outcome.found) return invalidCode();
   return outcome.error;
 }
 
@@ -62,16 +63,20 @@ export function useOf(order: Order): { codeId: string; use: DiscountUse } | null
 }
 
 /**
- * Keeps the code's uses in step with the order's payment: a failed payment gives its use back; a
- * payment that succeeds after all (the learner retried a declined card) takes it again, over the
- * limit if it must, since the learner has paid the discounted price.
+ * Keeps the code's uses in step with the order's money: a failed payment or a full refund gives
+ * its use back; a payment that succeeds after all (the learner retried a declined card) takes it
+ * again, over the limit if it must, since the learner has paid the discounted price. Safe to
+ * repeat; whoever moves an order to one of these statuses calls it afterwards.
  */
-export async function settleDiscountUse(services: CommerceServices, order: Order): Promise<void> {
+export async function settleDiscountUse(
+  services: Pick<CommerceServices, 'connectors' | 'logger'>,
+  order: Order,
+): Promise<void> {
   const held = useOf(order);
   if (!held) return;
-  if (order.status === 'PAYMENT_FAILED') {
+  if (order.status === 'PAYMENT_FAILED' || order.status === 'REFUNDED') {
     await returnDiscountUse(services, held.codeId, held.use);
-  } else if (order.status === 'PAID') {
+  } else if (PAID_FOR.has(order.status)) {
     await changeUses(services, held.codeId, (code) => {
       if (code.uses.some((use) => sameUse(use, held.use))) return null;
       if (limitReached(code, held.use.ownerId)) {
@@ -100,7 +105,13 @@ async function changeUses(
       await discounts.setUses(code, uses);
       return;
     } catch (error) {
-      if (!(error instanceof UpstreamConflictError) || attempt >= MAX_ATTEMPTS) throw error;
+      if (!(error instanceof UpstreamConflictError)) throw error;
+      if (attempt >= MAX_ATTEMPTS) {
+        // Busy rather than broken: the client may try again (with the same idempotency key).
+        throw new UpstreamUnavailableError('orders', 'discount code too contended to update', {
+          cause: error,
+        });
+      }
       // Spread the retries so that a burst does not collide again in lockstep.
       await sleep(Math.random() * RETRY_DELAY_MS * Math.min(attempt, 5));
     }

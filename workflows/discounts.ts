@@ -1,6 +1,7 @@
 import type { DiscountCode, DiscountRule } from '../connectors/discounts.js';
 import { fromMinorUnits, toMinorUnits, type Money } from '../connectors/money.js';
 import type { GatewayContext } from '../server/context.js';
+import type { CheckoutQuote } from './checkout.js';
 import { BadInputError } from './errors.js';
 import type { UserError } from './user-errors.js';
 
@@ -25,11 +26,46 @@ export function readDiscountCode(raw: string | null | undefined): string | null 
   return code === '' ? null : code;
 }
 
+/** The quote with the code's discount taken off its lines and total, or with the code's userError. */
+export async function applyDiscountCode(
+  ctx: GatewayContext,
+  priced: CheckoutQuote,
+  text: string,
+  ownerId: string,
+): Promise<CheckoutQuote> {
+  if (!priced.total) return priced;
+  const { code, error } = await findUsableCode(ctx, text, ownerId);
+  const refused = (userError: UserError): CheckoutQuote => ({
+    ...priced,
+    total: null,
+    userErrors: [userError],
+  });
+  if (error) return refused(error);
+  const { currencyCode } = priced.total;
+  const discounts = lineDiscounts(
+    code.rules,
+    priced.lines.map((line) => ({ sku: line.product.sku, price: line.price })),
+    currencyCode,
+  );
+  const off = discounts.reduce((sum, minor) => sum + minor, 0);
+  if (!code.conditionUnderstood || off === 0)
+    return refused(codeError('DISCOUNT_CODE_NOT_APPLICABLE', code.code));
+  return {
+    lines: priced.lines.map((line, index) => ({
+      ...line,
+      discount: fromMinorUnits(discounts[index] ?? 0, currencyCode),
+    })),
+    total: fromMinorUnits(toMinorUnits(priced.total) - off, currencyCode),
+    discount: { code: code.code, codeId: code.id, amount: fromMinorUnits(off, currencyCode) },
+    userErrors: [],
+  };
+}
+
 /**
  * Finds the code and checks that the learner may use it now: its own window and active flag,
  * its rules', and its limits (all uses, and this learner's). Null error means usable.
  */
-export async function findUsableCode(
+async function findUsableCode(
   ctx: GatewayContext,
   text: string,
   ownerId: string,
@@ -95,11 +131,6 @@ export function lineDiscounts(
   return discounts;
 }
 
-/** The userError a code that takes nothing off this basket gets. */
-export function notApplicable(code: string): UserError {
-  return codeError('DISCOUNT_CODE_NOT_APPLICABLE', code);
-}
-
 function targets(rule: DiscountRule, sku: string): boolean {
   switch (rule.target.kind) {
     case 'all-lines':
@@ -148,6 +179,11 @@ const MESSAGES = {
   DISCOUNT_CODE_USED_UP: (code: string) => `${code} has been used as many times as it allows.`,
   DISCOUNT_CODE_NOT_APPLICABLE: (code: string) => `${code} does not apply to these products.`,
 } as const;
+
+/** The userError of a code that is not (or no longer) there. */
+export function invalidCode(): UserError {
+  return codeError('DISCOUNT_CODE_INVALID', '');
+}
 
 function codeError(kind: keyof typeof MESSAGES, code: string): UserError {
   return { code: kind, message: MESSAGES[kind](code), field: FIELD };

@@ -21,8 +21,10 @@ export async function settlePayment(
   const order = await changeOrder(services, payment.orderId, (current) =>
     current.payment?.id === payment.id ? settledChange(current, payment) : null,
   );
-  await settleDiscountUse(services, order);
   if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id, order);
+  // After the fulfillment is queued, so that the discount code's upstream never delays it; a
+  // failure here fails the settlement, which the webhook's redelivery or the reconciler repeats.
+  await settleDiscountUse(services, order);
   return order;
 }
 

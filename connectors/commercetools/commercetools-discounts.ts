@@ -66,6 +66,15 @@ export class CommercetoolsDiscountConnector implements DiscountConnector {
     }
   }
 
+  async checkReachable(): Promise<void> {
+    await this.#tokens.authorized((authorization) =>
+      this.#api.get<CtPagedQuery<CtDiscountCode>>(this.#codesPath, {
+        query: { limit: 1, withTotal: false },
+        headers: { authorization },
+      }),
+    );
+  }
+
   async setUses(
     code: Pick<DiscountCode, 'id' | 'version' | 'hasCustomFields'>,
     uses: readonly DiscountUse[],

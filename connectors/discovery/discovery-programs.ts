@@ -78,6 +78,10 @@ export class DiscoveryProgramConnector implements ProgramConnector {
     return withRequestedCase(uuids, found);
   }
 
+  async checkReachable(): Promise<void> {
+    await this.#http.get<unknown>('/api/v1/programs/', { query: { limit: 1 } });
+  }
+
   async #store(programs: readonly DiscoveryProgram[]): Promise<void> {
     await Promise.all(
       programs.map((program) =>

@@ -96,6 +96,10 @@ describe('commercetools discount codes', () => {
     expect(await discounts.getCode(code!.id)).toEqual(code);
   });
 
+  it('checks that discount codes can be read', async () => {
+    await expect(discounts.checkReachable()).resolves.toBeUndefined();
+  });
+
   it('finds nothing for an unknown code, whatever quotes it holds', async () => {
     expect(await discounts.findCode('NO-SUCH-CODE')).toBeNull();
     expect(await discounts.findCode('x" or code != "')).toBeNull();

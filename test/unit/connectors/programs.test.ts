@@ -68,6 +68,13 @@ describe('Course Discovery programs', () => {
     expect(found.get(uncached!)).toBeInstanceOf(UpstreamUnavailableError);
   });
 
+  it('checks that the programs endpoint answers', async () => {
+    const programs = coldPrograms();
+    await expect(programs.checkReachable()).resolves.toBeUndefined();
+    world.sandbox.discovery.injectFault({ status: 503, count: 10 });
+    await expect(programs.checkReachable()).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+
   it('treats a corrupt cache entry as a miss', async () => {
     const programs = coldPrograms();
     const uuid = DEMO_PROGRAMS[0]!.uuid;
