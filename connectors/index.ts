@@ -27,12 +27,15 @@ export interface Connectors {
   programs: ProgramConnector;
 }
 
-/**
- * One connector per upstream system, each able to say whether its system answers (the discount
- * and program connectors speak to commercetools and Discovery, already checked through these).
- */
-export const UPSTREAM_CONNECTORS = ['catalog', 'enrollment', 'payments', 'orders'] as const;
-export type UpstreamConnectorName = (typeof UPSTREAM_CONNECTORS)[number];
+/** The connectors by name: each can say whether the part of its upstream it uses answers. */
+export const CONNECTOR_NAMES = [
+  'catalog',
+  'enrollment',
+  'payments',
+  'orders',
+  'discounts',
+  'programs',
+] as const satisfies readonly (keyof Connectors)[];
 
 /** Base URLs have no trailing slash and no API path. */
 export interface ConnectorSettings {

@@ -1,17 +1,15 @@
-import {
-  UPSTREAM_CONNECTORS,
-  type Connectors,
-  type UpstreamConnectorName,
-} from '../connectors/index.js';
+import { CONNECTOR_NAMES, type Connectors } from '../connectors/index.js';
 import type { UpstreamsConfig } from './config.js';
 
 /** Where each connector's upstream lives, for a message an operator can act on. */
-function upstreamUrls(upstreams: UpstreamsConfig): Record<UpstreamConnectorName, string> {
+function upstreamUrls(upstreams: UpstreamsConfig): Record<keyof Connectors, string> {
   return {
     catalog: upstreams.discovery.url,
     enrollment: upstreams.lms.url,
     payments: upstreams.stripe.url,
     orders: upstreams.commercetools.apiUrl,
+    discounts: upstreams.commercetools.apiUrl,
+    programs: upstreams.discovery.url,
   };
 }
 
@@ -27,7 +25,7 @@ export async function findUnreachableUpstreams(
 ): Promise<string[]> {
   const urls = upstreamUrls(upstreams);
   const results = await Promise.all(
-    UPSTREAM_CONNECTORS.map(async (name) => {
+    CONNECTOR_NAMES.map(async (name) => {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);
