@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
 import type { OrderJobs } from '../workflows/services.js';
 import { ownerChannel, type OrderStatusEvent } from '../subscriptions/order-events.js';
@@ -10,16 +10,16 @@ const FINAL_STATUSES = new Set(['FULFILLED', 'FULFILLMENT_ERROR', 'PAYMENT_FAILE
  * on the learners' channels), and tells when each order reached a final status.
  */
 export class OrderWatcher {
-  readonly #subscriber: Redis;
+  readonly #subscriber: Redis | Cluster;
   readonly #waiting = new Map<string, (event: { status: string; at: number }) => void>();
   readonly #early = new Map<string, { status: string; at: number }>();
 
-  private constructor(subscriber: Redis) {
+  private constructor(subscriber: Redis | Cluster) {
     this.#subscriber = subscriber;
   }
 
-  static async start(redisUrl: string, keyPrefix: string): Promise<OrderWatcher> {
-    const subscriber = new Redis(redisUrl);
+  /** `subscriber`: a connection of its own, which the watcher puts in subscriber mode. */
+  static async start(subscriber: Redis | Cluster, keyPrefix: string): Promise<OrderWatcher> {
     const watcher = new OrderWatcher(subscriber);
     subscriber.on('pmessage', (_pattern: string, _channel: string, message: string) =>
       watcher.#hear(message),

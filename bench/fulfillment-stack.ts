@@ -20,7 +20,8 @@ process.on('exit', () => {
 });
 
 export interface StackOptions {
-  redisUrl: string;
+  /** REDIS_URL or REDIS_CLUSTER_NODES, as an operator sets them. */
+  redisEnvironment: Record<string, string>;
   keyPrefix: string;
   lmsLatencyMs: number;
   workers: number;
@@ -50,7 +51,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const common = {
     PATH: process.env['PATH'] ?? '',
     NODE_ENV: 'development',
-    REDIS_URL: options.redisUrl,
+    ...options.redisEnvironment,
     REDIS_KEY_PREFIX: options.keyPrefix,
   };
   const children: Child[] = [];

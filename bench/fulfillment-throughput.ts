@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { Redis } from 'ioredis';
+import type { Cluster, Redis } from 'ioredis';
 import { SignJWT } from 'jose';
 import { createConnectors, type Connectors } from '../connectors/index.js';
 import type { Order } from '../connectors/orders.js';
@@ -14,8 +14,9 @@ import { createOrderQueue } from '../jobs/order-queue.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import { demoSeat } from '../sandbox/demo-data.js';
 import { OrderWatcher, runEnqueues, runPurchases } from './fulfillment-load.js';
-import { measured, report } from './fulfillment-report.js';
-import { deleteKeys, redisProcessId, startStack, type Stack } from './fulfillment-stack.js';
+import { startBenchRedis, type BenchRedis, type RedisMode } from './fulfillment-redis.js';
+import { measured, report, type Measured } from './fulfillment-report.js';
+import { deleteKeys, startStack, type Stack } from './fulfillment-stack.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -27,6 +28,8 @@ const { values: args } = parseArgs({
     workers: { type: 'string', default: '1' },
     concurrency: { type: 'string', default: '100' },
     only: { type: 'string' },
+    /** `cluster`: the single server's runs, then the same on a Redis Cluster started for it. */
+    redis: { type: 'string', default: 'single' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -40,38 +43,89 @@ const WARM_UP = { purchases: 100, enqueues: 300 };
 const PACED = { share: 0.5, seconds: 4, maxOrders: 800 };
 
 const stacks = new Set<Stack>();
+const redises = new Set<BenchRedis>();
 let cleaning: Promise<void> | undefined;
 const cleanUp = () =>
   (cleaning ??= (async () => {
     await Promise.all([...stacks].map((stack) => stack.stop()));
+    await Promise.all([...redises].map((redis) => redis.stop()));
     await deleteKeys(REDIS_URL, ROOT_PREFIX);
   })());
+/** orders/s of each run, by Redis mode, for the comparison at the end. */
+const throughputs = new Map<string, Map<RedisMode, number>>();
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
 }
 
 async function main(): Promise<void> {
   const load = loadavg().map((value) => value.toFixed(2));
+  if (args.redis !== 'single' && args.redis !== 'cluster') {
+    throw new Error(`--redis ${String(args.redis)}: write single or cluster`);
+  }
+  const modes: RedisMode[] = args.redis === 'cluster' ? ['single', 'cluster'] : ['single'];
   console.log(
     `fulfillment bench: ${cpus().length} × ${cpus()[0]?.model ?? '?'}, Node ${process.version}, ` +
       `load average ${load.join(' ')}\n` +
       `processes: sandbox | gateway (RUN_WORKER=false) | ${setting('workers')} × worker ` +
-      `(WORKER_CONCURRENCY=${setting('concurrency')}) | Redis ${REDIS_URL} | this driver`,
+      `(WORKER_CONCURRENCY=${setting('concurrency')}) | Redis | this driver`,
   );
-  for (const lmsLatencyMs of (args['lms-latencies'] ?? '').split(',').map(Number)) {
-    console.log(`\n== sandbox LMS latency ${lmsLatencyMs} ms`);
-    if (args.only !== 'e2e') await withStack('pipeline', lmsLatencyMs, pipelineRuns);
-    if (args.only !== 'pipeline') await withStack('e2e', lmsLatencyMs, purchaseRun);
+  for (const mode of modes) {
+    const redis = await startBenchRedis(mode, REDIS_URL);
+    redises.add(redis);
+    console.log(`\n#### ${redis.label}`);
+    try {
+      for (const lmsLatencyMs of (args['lms-latencies'] ?? '').split(',').map(Number)) {
+        console.log(`\n== sandbox LMS latency ${lmsLatencyMs} ms`);
+        if (args.only !== 'e2e') await withStack(redis, 'pipeline', lmsLatencyMs, pipelineRuns);
+        if (args.only !== 'pipeline') await withStack(redis, 'e2e', lmsLatencyMs, purchaseRun);
+      }
+    } finally {
+      await redis.stop();
+      redises.delete(redis);
+    }
+  }
+  if (modes.length > 1) {
+    console.log('\n#### Redis Cluster ÷ single server, orders/s');
+    for (const [title, byMode] of throughputs) {
+      const ratio = (byMode.get('cluster') ?? NaN) / (byMode.get('single') ?? NaN);
+      console.log(`  ${ratio.toFixed(2)}×  ${title}`);
+    }
   }
 }
 
-type Runs = (stack: Stack, watcher: OrderWatcher, keyPrefix: string) => Promise<void>;
+type Runs = (
+  stack: Stack,
+  watcher: OrderWatcher,
+  keyPrefix: string,
+  redis: BenchRedis,
+  lmsLatencyMs: number,
+) => Promise<void>;
+
+/** Prints a run, and keeps its orders/s for the comparison between Redis modes. */
+function reportRun(
+  redis: BenchRedis,
+  key: string,
+  title: string,
+  run: Measured,
+  options: { cpu: boolean },
+): void {
+  report(title, run, options);
+  const { latenciesMs, firstStart, lastEnd } = run.outcome;
+  const byMode = throughputs.get(key) ?? new Map<RedisMode, number>();
+  byMode.set(redis.mode, latenciesMs.length / ((lastEnd - firstStart) / 1000));
+  throughputs.set(key, byMode);
+}
 
 /** A fresh system per run: the sandbox commercetools scans every order it holds per query. */
-async function withStack(name: string, lmsLatencyMs: number, runs: Runs): Promise<void> {
+async function withStack(
+  redis: BenchRedis,
+  name: string,
+  lmsLatencyMs: number,
+  runs: Runs,
+): Promise<void> {
   const keyPrefix = `${ROOT_PREFIX}${name}-${lmsLatencyMs}:`;
   const stack = await startStack({
-    redisUrl: REDIS_URL,
+    redisEnvironment: redis.environment,
     keyPrefix,
     lmsLatencyMs,
     workers: setting('workers'),
@@ -79,21 +133,20 @@ async function withStack(name: string, lmsLatencyMs: number, runs: Runs): Promis
     workerNodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [],
   });
   stacks.add(stack);
-  const redisPid = await redisProcessId(REDIS_URL);
-  if (redisPid !== null) stack.pids['redis'] = redisPid;
-  const watcher = await OrderWatcher.start(REDIS_URL, keyPrefix);
+  Object.assign(stack.pids, redis.pids);
+  const watcher = await OrderWatcher.start(redis.connect(), keyPrefix);
   try {
-    await runs(stack, watcher, keyPrefix);
+    await runs(stack, watcher, keyPrefix, redis, lmsLatencyMs);
   } finally {
     watcher.close();
     await stack.stop();
     stacks.delete(stack);
-    await deleteKeys(REDIS_URL, keyPrefix);
+    await redis.cleanUp(keyPrefix);
   }
 }
 
 /** (a) Purchase → pay → FULFILLED, each learner starting the next purchase when one is done. */
-const purchaseRun: Runs = async (stack, watcher) => {
+const purchaseRun: Runs = async (stack, watcher, _keyPrefix, redis, lmsLatencyMs) => {
   const learners = setting('learners');
   const tokens = await learnerTokens(WARM_UP.purchases + setting('e2e-orders'));
   const run = (batch: readonly string[]) =>
@@ -111,15 +164,21 @@ const purchaseRun: Runs = async (stack, watcher) => {
   const result = await measured(stack.pids, async () => ({
     outcome: await run(tokens.slice(WARM_UP.purchases)),
   }));
-  report(`(a) purchase → paid → FULFILLED, ${learners} learners at a time`, result, { cpu: true });
+  reportRun(
+    redis,
+    `(a) purchase → FULFILLED, LMS ${lmsLatencyMs} ms`,
+    `(a) purchase → paid → FULFILLED, ${learners} learners at a time`,
+    result,
+    { cpu: true },
+  );
 };
 
 /** (b) and (c): enqueue → FULFILLED for paid orders, saturated, then at half that rate. */
-const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
-  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null, enableAutoPipelining: true });
+const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLatencyMs) => {
+  const redis = benchRedis.connect();
   // The queue as the gateway's runtime creates it, so enqueue is exactly the webhook's call.
   const queue = createOrderQueue(redis, {
-    prefix: `${keyPrefix}bull`,
+    prefix: benchRedis.queuePrefix(keyPrefix),
     attempts: 8,
     backoffMs: 1000,
     failedJobRetentionDays: null,
@@ -143,9 +202,13 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix) => {
     const rate = setting('rate');
     await run(orders.splice(0, WARM_UP.enqueues), rate);
     const saturated = await run(orders.splice(0, saturating), rate);
-    report(`(b) pipeline saturated: ${saturating} paid orders enqueued at ${rate}/s`, saturated, {
-      cpu: true,
-    });
+    reportRun(
+      benchRedis,
+      `(b) pipeline saturated, LMS ${lmsLatencyMs} ms`,
+      `(b) pipeline saturated: ${saturating} paid orders enqueued at ${rate}/s`,
+      saturated,
+      { cpu: true },
+    );
     const { outcome } = saturated;
     const capacity = outcome.latenciesMs.length / ((outcome.lastEnd - outcome.firstStart) / 1000);
     const paced = Math.max(1, Math.round(capacity * PACED.share));
@@ -199,7 +262,7 @@ async function createPaidOrders(connectors: Connectors, count: number): Promise<
   return orders;
 }
 
-function connectorsFor(stack: Stack, redis: Redis, keyPrefix: string): Connectors {
+function connectorsFor(stack: Stack, redis: Redis | Cluster, keyPrefix: string): Connectors {
   const { commercetools, discovery, lms, stripe } = stack.sandboxUrls;
   const { lmsApiKey, stripeSecretKey, stripeWebhookSecret } = SANDBOX_CREDENTIALS;
   return createConnectors(

@@ -114,6 +114,6 @@ export function createCommerceRuntime(options: {
  * caches and records still spread over the shards; one server keeps its untagged keys, so an
  * upgrade finds the jobs it already holds.
  */
-function bullPrefix(keyPrefix: string, target: RedisTarget): string {
+export function bullPrefix(keyPrefix: string, target: RedisTarget): string {
   return target.mode === 'cluster' ? `${keyPrefix}{bull}` : `${keyPrefix}bull`;
 }
