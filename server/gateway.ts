@@ -112,8 +112,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   await apollo.start();
 
-  const statusFeed = createOrderStatusFeed(redis, config.redis.keyPrefix, (error) =>
-    logger.warn({ err: error }, 'order status feed error'),
+  const statusFeed = createOrderStatusFeed(
+    redis,
+    config.redis.keyPrefix,
+    (error) => logger.warn({ err: error }, 'order status feed error'),
+    services.connectors.orders,
   );
   const contexts = createContextFactory({
     services,
@@ -131,6 +134,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     allowedOrigins: config.allowedOrigins,
     production,
     logger,
+    limits: config.subscriptions,
   });
 
   app.use(createHealthRouter({ redis, connectors: services.connectors }));

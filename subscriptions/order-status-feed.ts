@@ -1,6 +1,8 @@
 import type { Redis } from 'ioredis';
+import type { OrderConnector } from '../connectors/orders.js';
 import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
 import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
+import { createSharedOrderReads } from './order-reads.js';
 
 type Listener = (change: OrderStatusChange) => void;
 
@@ -16,8 +18,10 @@ export function createOrderStatusFeed(
   redis: Redis,
   keyPrefix: string,
   onError: (error: unknown) => void,
+  orders: Pick<OrderConnector, 'getOrders'>,
 ) {
   const subscriber = redis.duplicate();
+  const reads = createSharedOrderReads(orders);
   const channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -58,6 +62,7 @@ export function createOrderStatusFeed(
   const feed: OrderStatusFeed = {
     watchOrder: (orderId, listener) => watch(orderChannel(keyPrefix, orderId), listener),
     watchOwner: (ownerId, listener) => watch(ownerChannel(keyPrefix, ownerId), listener),
+    readOrder: (orderId) => reads.read(orderId),
   };
   return {
     feed,
