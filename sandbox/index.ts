@@ -3,6 +3,7 @@ import type { SandboxCredentials } from './credentials.js';
 import { DEMO_COURSES } from './demo-catalog.js';
 import { DEMO_PROGRAMS } from './demo-programs.js';
 import { DEMO_ORDERS } from './demo-orders.js';
+import { generatedCourses } from './generated-catalog.js';
 import { discoveryErrorBody, discoveryRoutes } from './discovery.js';
 import { LmsState, lmsErrorBody, lmsRoutes } from './lms.js';
 import { StripeState, seedStripe, stripeErrorBody, stripeRoutes } from './stripe.js';
@@ -45,6 +46,8 @@ export interface SandboxOptions {
   webhookUrl?: string;
   /** Load the demo data; default true. */
   seed?: boolean;
+  /** Generated course runs served by Discovery besides the demo catalog; default 0. */
+  generatedCatalogRuns?: number;
   /** Lifetime of commercetools access tokens; default 172800 (two days), as commercetools. */
   commercetoolsTokenTtlSeconds?: number;
 }
@@ -102,7 +105,13 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
           startHttpServer({
             ...common('discovery'),
             errorBody: discoveryErrorBody,
-            defineRoutes: discoveryRoutes(seed ? DEMO_COURSES : [], seed ? DEMO_PROGRAMS : []),
+            defineRoutes: discoveryRoutes(
+              [
+                ...(seed ? DEMO_COURSES : []),
+                ...generatedCourses(options.generatedCatalogRuns ?? 0),
+              ],
+              seed ? DEMO_PROGRAMS : [],
+            ),
           }),
         )
       : undefined;

@@ -3,6 +3,7 @@ import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
 import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import type { SubscriptionLimitSettings } from '../subscriptions/subscription-limits.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { redisEnvironmentShape, resolveRedisTarget, type RedisTarget } from './redis-config.js';
 
@@ -39,6 +40,7 @@ export interface GatewayConfig {
   logLevel: string;
   jobs: JobsConfig;
   http: ConnectionLimits;
+  subscriptions: SubscriptionLimitSettings;
   /** The secret the federation router sends to be answered `_service`; null when none is set. */
   routerSecret: string | null;
 }
@@ -185,6 +187,9 @@ const environmentSchema = z.object({
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
   HTTP_REQUEST_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(3600).default(30),
   MAX_CONNECTIONS_PER_CLIENT: z.coerce.number().int().min(0).max(1_000_000).default(256),
+  SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(20),
+  SUBSCRIPTIONS_PER_LEARNER: z.coerce.number().int().min(1).max(100_000).default(50),
+  SUBSCRIBES_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(10),
   ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
@@ -342,6 +347,11 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),
       maxConnectionsPerClient: env.MAX_CONNECTIONS_PER_CLIENT,
+    },
+    subscriptions: {
+      perSocket: env.SUBSCRIPTIONS_PER_SOCKET,
+      perLearner: env.SUBSCRIPTIONS_PER_LEARNER,
+      subscribesPerSecond: env.SUBSCRIBES_PER_SECOND,
     },
     routerSecret: env.ROUTER_SECRET ?? null,
     jobs: {

@@ -119,6 +119,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     runtime.connections.open('subscriber'),
     config.redis.keyPrefix,
     rateLimitedErrorLog(logger, 'order status feed'),
+    services.connectors.orders,
   );
   const contexts = createContextFactory({
     services,
@@ -136,6 +137,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     allowedOrigins: config.allowedOrigins,
     production,
     logger,
+    limits: config.subscriptions,
   });
 
   app.use(

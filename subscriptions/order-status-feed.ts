@@ -1,6 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
+import type { OrderConnector } from '../connectors/orders.js';
 import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
 import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
+import { createSharedOrderReads } from './order-reads.js';
 
 type Listener = (change: OrderStatusChange) => void;
 
@@ -19,7 +21,9 @@ export function createOrderStatusFeed(
   subscriber: Redis | Cluster,
   keyPrefix: string,
   onError: (error: unknown) => void,
+  orders: Pick<OrderConnector, 'getOrders'>,
 ) {
+  const reads = createSharedOrderReads(orders);
   const channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
 
   subscriber.on('message', (channel: string, message: string) => {
@@ -60,6 +64,7 @@ export function createOrderStatusFeed(
   const feed: OrderStatusFeed = {
     watchOrder: (orderId, listener) => watch(orderChannel(keyPrefix, orderId), listener),
     watchOwner: (ownerId, listener) => watch(ownerChannel(keyPrefix, ownerId), listener),
+    readOrder: (orderId) => reads.read(orderId),
   };
   return {
     feed,

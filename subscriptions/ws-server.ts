@@ -21,6 +21,7 @@ import { WebSocketServer } from 'ws';
 import { findCredentials, credentialsFromHeaders, type Authentication } from '../server/auth.js';
 import type { ContextFactory } from '../server/context.js';
 import { isAllowedOrigin } from '../server/origins.js';
+import { createSubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.js';
 
 export interface SubscriptionServerOptions {
   httpServer: Server;
@@ -38,6 +39,7 @@ export interface SubscriptionServerOptions {
   connectionInitWaitTimeoutMs?: number;
   /** Larger WebSocket messages close the connection (1009). */
   maxMessageBytes?: number;
+  limits: SubscriptionLimitSettings;
 }
 
 type ConnectionExtra = { auth?: Authentication };
@@ -85,6 +87,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   // Clients send a handful of distinct subscriptions, thousands of times: parse and validate
   // each text once, and let every subscription share the one document.
   const validated = new LRUCache<string, DocumentNode>({ max: 500 });
+  const limits = createSubscriptionLimits(options.limits);
 
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
@@ -107,10 +110,22 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           Math.max(0, Math.min(auth.expiresAt - Date.now(), MAX_TIMER_MS)),
         );
         expiry.unref();
-        socket.once('close', () => clearTimeout(expiry));
+        const release = limits.connected(auth.viewer.userId, ctx);
+        socket.once('close', () => {
+          clearTimeout(expiry);
+          release();
+        });
         return true;
       },
       onSubscribe: (ctx, _id, payload) => {
+        const learnerId = ctx.extra.auth?.viewer?.userId;
+        const refusal = learnerId === undefined ? null : limits.refusal(learnerId, ctx);
+        if (refusal?.kind === 'close') {
+          logger.warn({ learnerId, reason: refusal.reason }, 'WebSocket closed: subscribe flood');
+          ctx.extra.socket.close(refusal.code, refusal.reason);
+          return [tooMany(refusal.reason)];
+        }
+        if (refusal) return [tooMany(refusal.message)];
         let document = validated.get(payload.query);
         if (!document) {
           try {
@@ -166,6 +181,10 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       await server.dispose();
     },
   };
+}
+
+function tooMany(message: string): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'BAD_USER_INPUT' } });
 }
 
 function invalid(message: string): GraphQLError {

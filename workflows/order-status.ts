@@ -1,9 +1,9 @@
 import { Repeater } from '@repeaterjs/repeater';
 import type { Order } from '../connectors/orders.js';
 import type { GatewayContext } from '../server/context.js';
-import { requireViewer } from './access.js';
+import { canSeeOrder, requireViewer } from './access.js';
 import { BadInputError } from './errors.js';
-import { findOrder } from './orders.js';
+import { isOrderId } from './orders.js';
 import type { OrderStatusChange } from './services.js';
 
 export interface OrderStatusUpdate {
@@ -19,9 +19,11 @@ export async function watchOrder(
   ctx: GatewayContext,
   orderId: string,
 ): Promise<AsyncIterable<OrderStatusUpdate>> {
-  requireViewer(ctx);
-  // Checked before listening, so a foreign or unknown order costs no subscription.
-  if (!(await findOrder(ctx, orderId))) throw new BadInputError('No such order.');
+  const viewer = requireViewer(ctx);
+  // Checked before listening, so a foreign or unknown order costs no subscription; read through
+  // the feed, which every subscriber shares, so a flood of guessed ids costs almost nothing.
+  const found = isOrderId(orderId) ? await ctx.statusFeed.readOrder(orderId) : null;
+  if (!found || !canSeeOrder(viewer, found)) throw new BadInputError('No such order.');
   return new Repeater<OrderStatusUpdate>(async (push, stop) => {
     const early: OrderStatusChange[] = [];
     let current: Order | null = null;
@@ -37,7 +39,7 @@ export async function watchOrder(
       }
     });
     try {
-      current = (await ctx.connectors.orders.getOrders([orderId])).get(orderId) ?? null;
+      current = await ctx.statusFeed.readOrder(orderId);
       if (!current) throw new BadInputError('No such order.');
       for (const change of early) current = applyStatusChange(current, change);
       await push({ order: current });

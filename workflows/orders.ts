@@ -47,10 +47,15 @@ export async function listOrdersOf(
 // Order ids are the order system's UUIDs; anything else cannot name an order, so it is not sent.
 const ORDER_ID = /^[A-Za-z0-9-]{1,64}$/;
 
+/** Whether the id can name an order at all (so it is worth asking the order system). */
+export function isOrderId(id: string): boolean {
+  return ORDER_ID.test(id);
+}
+
 /** An order the viewer may see, or null: another learner's order looks exactly like a missing one. */
 export async function findOrder(ctx: GatewayContext, id: string): Promise<Order | null> {
   const viewer = requireViewer(ctx);
-  if (!ORDER_ID.test(id)) return null;
+  if (!isOrderId(id)) return null;
   const order = await ctx.loaders.order.load(id);
   return order && canSeeOrder(viewer, order) ? order : null;
 }

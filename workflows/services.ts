@@ -72,4 +72,9 @@ export interface OrderStatusChange {
 export interface OrderStatusFeed {
   watchOrder(orderId: string, listener: (change: OrderStatusChange) => void): Promise<() => void>;
   watchOwner(ownerId: string, listener: (change: OrderStatusChange) => void): Promise<() => void>;
+  /**
+   * The order as the order system has it now, or null: the state a subscription starts from.
+   * Concurrent reads share requests and unknown ids are remembered a moment (a flood of guesses).
+   */
+  readOrder(orderId: string): Promise<Order | null>;
 }

@@ -77,6 +77,8 @@ export async function startGateway(
     RUN_WORKER: 'false',
     REDIS_URL: options.redisUrl,
     REDIS_KEY_PREFIX: keyPrefix,
+    // Every simulated client comes from loopback: one address, thousands of sockets.
+    MAX_CONNECTIONS_PER_CLIENT: '0',
   });
   const node = [
     process.execPath,

@@ -9,6 +9,7 @@ import type { DiscoveryCourse, DiscoveryCourseRun } from './wire-types.js';
  */
 const SKU_ENTRY_TTL_SECONDS = 24 * 60 * 60;
 
+const EXTEND_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0`;
 const RELEASE_LOCK = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0`;
 
 /** Course Discovery's answers in Redis, stored as the upstream sent them so a deploy that changes the mapping needs no flush. */
@@ -82,6 +83,11 @@ export class CatalogCache {
   async tryLockSkuIndex(token: string, ttlMs: number): Promise<boolean> {
     const result = await this.#redis.set(`${this.#prefix}sku-index:lock`, token, 'PX', ttlMs, 'NX');
     return result === 'OK';
+  }
+
+  /** Keeps the crawl lock while its owner still crawls (a large catalog outlasts one TTL). */
+  async extendSkuIndexLock(token: string, ttlMs: number): Promise<void> {
+    await this.#redis.eval(EXTEND_LOCK, 1, `${this.#prefix}sku-index:lock`, token, ttlMs);
   }
 
   async unlockSkuIndex(token: string): Promise<void> {

@@ -10,7 +10,7 @@ import type {
   CatalogPage,
   CatalogSeat,
 } from '../catalog.js';
-import { UpstreamError } from '../errors.js';
+import { UpstreamError, UpstreamUnavailableError } from '../errors.js';
 import { chunk, mapConcurrent, type HttpClient } from '../http-client.js';
 import { CatalogCache } from './catalog-cache.js';
 import { toCourse, toCourseRun } from './mapping.js';
@@ -22,9 +22,13 @@ const PAGE_SIZE = 100;
 const MEMORY_TTL_SECONDS = 15;
 const MEMORY_ENTRIES = 5000;
 const CRAWL_CONCURRENCY = 4;
-const CRAWL_LOCK_MS = 60_000;
-/** How long a caller waits for another instance's crawl before treating its SKUs as unknown. */
-const CRAWL_WAIT_MS = 5_000;
+/** The crawl lock lapses this long after the crawler's last page, should it die mid-crawl. */
+const CRAWL_LOCK_MS = 30_000;
+/**
+ * How long a caller waits for the index (another instance's crawl, or its own turn to crawl)
+ * before giving up with UPSTREAM_UNAVAILABLE: never with "unknown SKU" on an unfinished index.
+ */
+const CRAWL_WAIT_MS = 60_000;
 const CRAWL_POLL_MS = 100;
 
 export interface DiscoveryCatalogOptions {
@@ -144,9 +148,11 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     const wanted = [...new Set(skus)].filter((sku) => sku.length > 0);
     const runKeyBySku = await this.#cache.getSkuRuns(wanted);
     const unindexed = wanted.filter((sku) => !runKeyBySku.has(sku));
-    // The freshness marker is what stops made-up SKUs from crawling the catalog on every request.
-    if (unindexed.length > 0 && !(await this.#cache.isSkuIndexFresh())) {
-      await this.#buildSkuIndex();
+    if (unindexed.length > 0) {
+      // The freshness marker is what stops made-up SKUs from crawling the catalog on every
+      // request. The index is read again after it is seen fresh: a crawl that finished since
+      // the first read has stored the SKUs that read missed.
+      if (!(await this.#cache.isSkuIndexFresh())) await this.#buildSkuIndex();
       for (const [sku, runKey] of await this.#cache.getSkuRuns(unindexed)) {
         runKeyBySku.set(sku, runKey);
       }
@@ -185,28 +191,40 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     return this.#crawl;
   }
 
+  /**
+   * Resolves once the index is fresh: built here, or by another instance while this one waits.
+   * An instance whose crawl died leaves the lock to lapse, and a waiter then crawls itself.
+   */
   async #crawlUnderLock(): Promise<void> {
-    const token = randomUUID();
-    if (!(await this.#cache.tryLockSkuIndex(token, CRAWL_LOCK_MS))) {
-      await this.#waitForOtherCrawl();
-      return;
-    }
-    try {
-      // Another instance may have finished a crawl between our freshness check and the lock.
+    const deadline = Date.now() + CRAWL_WAIT_MS;
+    for (;;) {
+      const token = randomUUID();
+      if (await this.#cache.tryLockSkuIndex(token, CRAWL_LOCK_MS)) {
+        try {
+          // Another instance may have finished a crawl between our freshness check and the lock.
+          if (await this.#cache.isSkuIndexFresh()) return;
+          await this.#crawlCourseRuns(() => this.#cache.extendSkuIndexLock(token, CRAWL_LOCK_MS));
+          await this.#cache.markSkuIndexBuilt();
+          return;
+        } finally {
+          await this.#cache.unlockSkuIndex(token);
+        }
+      }
+      await sleep(CRAWL_POLL_MS);
       if (await this.#cache.isSkuIndexFresh()) return;
-      await this.#crawlCourseRuns();
-      await this.#cache.markSkuIndexBuilt();
-    } finally {
-      await this.#cache.unlockSkuIndex(token);
+      if (Date.now() > deadline) {
+        throw new UpstreamUnavailableError('catalog', 'the SKU index is still being built');
+      }
     }
   }
 
-  async #crawlCourseRuns(): Promise<void> {
+  async #crawlCourseRuns(onPage: () => Promise<void>): Promise<void> {
     const path = '/api/v1/course_runs/';
     const first = await this.#http.get<DiscoveryPage<DiscoveryCourseRun>>(path, {
       query: { limit: PAGE_SIZE, offset: 0 },
     });
     await this.#cache.store({ runs: first.results });
+    await onPage();
     const offsets: number[] = [];
     for (let offset = PAGE_SIZE; offset < first.count; offset += PAGE_SIZE) offsets.push(offset);
     await mapConcurrent(offsets, CRAWL_CONCURRENCY, async (offset) => {
@@ -214,15 +232,8 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
         query: { limit: PAGE_SIZE, offset },
       });
       await this.#cache.store({ runs: page.results });
+      await onPage();
     });
-  }
-
-  async #waitForOtherCrawl(): Promise<void> {
-    const deadline = Date.now() + CRAWL_WAIT_MS;
-    while (Date.now() < deadline) {
-      await sleep(CRAWL_POLL_MS);
-      if (await this.#cache.isSkuIndexFresh()) return;
-    }
   }
 }
 

@@ -30,6 +30,8 @@ export async function startTestGateway(
     upstreamsFromEnvironment?: boolean;
     /** Another test gateway whose sandbox and Redis prefix this one shares (it closes neither). */
     sharing?: TestGateway;
+    /** A sandbox the test started with options of its own; the gateway does not close it. */
+    sandbox?: Sandbox;
   } = {},
 ): Promise<TestGateway> {
   const keyPrefix = options.sharing?.keyPrefix ?? `test:${randomUUID()}:`;
@@ -44,9 +46,9 @@ export async function startTestGateway(
   let sandbox: Sandbox;
   let config: GatewayConfig;
   let upstreams: UpstreamsConfig;
-  if (options.upstreamsFromEnvironment || options.sharing) {
+  if (options.upstreamsFromEnvironment || options.sharing || options.sandbox) {
     // As an operator configures it: every upstream's URL and credentials set explicitly.
-    sandbox = options.sharing?.sandbox ?? (await startSandbox());
+    sandbox = options.sharing?.sandbox ?? options.sandbox ?? (await startSandbox());
     config = loadConfig({
       ...baseEnvironment,
       ...sandboxEnvironment(sandbox),
@@ -76,7 +78,7 @@ export async function startTestGateway(
     async close() {
       await gateway.close();
       if (options.sharing) return;
-      await sandbox.close();
+      if (!options.sandbox) await sandbox.close();
       await deleteKeys(keyPrefix);
     },
   };
