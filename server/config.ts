@@ -29,6 +29,10 @@ export interface GatewayConfig {
   allowedOrigins: string[];
   logLevel: string;
   jobs: JobsConfig;
+  /** Serve /metrics on this port alone; null: on the public port, to loopback callers only. */
+  metricsPort: number | null;
+  /** A paid order not fulfilled after this long needs attention (ordersNeedingAttention). */
+  attentionAfterMs: number;
 }
 
 export interface JobsConfig {
@@ -127,7 +131,15 @@ const flag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+// OpenTelemetry's own variables; the SDK reads the rest of OTEL_* (headers, sampler) itself.
+const telemetryVariables = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+};
+
 const environmentSchema = z.object({
+  ...telemetryVariables,
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   REDIS_URL: z.url({ protocol: /^rediss?$/ }).optional(),
@@ -167,23 +179,59 @@ const environmentSchema = z.object({
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ATTENTION_AFTER_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(30 * 86_400)
+    .default(900),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
 type Environment = Record<string, string | undefined>;
 
-/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
-export function loadConfig(environment: Environment = process.env): GatewayConfig {
+function parseEnvironment<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  environment: Environment,
+): z.infer<z.ZodObject<Shape>> {
   const cleaned = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = environmentSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const variable = issue?.path.join('.') ?? 'environment';
     throw new ConfigError(`Invalid configuration: ${variable} ${issue?.message ?? 'is invalid'}`);
   }
-  const env = parsed.data;
+  return parsed.data;
+}
+
+/** Where traces go: OTLP over HTTP, or nowhere (null) when no endpoint is set. */
+export interface TelemetryConfig {
+  endpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
+}
+
+/**
+ * The tracing settings alone, for server/telemetry.ts, which runs before the rest of the
+ * program is loaded; throws ConfigError like loadConfig.
+ */
+export function loadTelemetryConfig(
+  environment: Environment = process.env,
+): TelemetryConfig | null {
+  const env = parseEnvironment(z.object(telemetryVariables), environment);
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) return null;
+  return {
+    endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: env.OTEL_SERVICE_NAME ?? 'commerce-gateway',
+  };
+}
+
+/** Reads and validates the environment; throws ConfigError naming the first bad variable. */
+export function loadConfig(environment: Environment = process.env): GatewayConfig {
+  const env = parseEnvironment(environmentSchema, environment);
   const production = env.NODE_ENV === 'production';
 
   const requireWith = (variable: string, value: string | undefined, because: string): string => {
@@ -275,6 +323,8 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
+    metricsPort: env.METRICS_PORT ?? null,
+    attentionAfterMs: Math.round(env.ATTENTION_AFTER_SECONDS * 1000),
     jobs: {
       workerInProcess: env.RUN_WORKER,
       concurrency: env.WORKER_CONCURRENCY,

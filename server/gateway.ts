@@ -25,7 +25,11 @@ import { createHttpErrorHandler } from './http-errors.js';
 import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
+import { createQueueMetrics } from '../jobs/queue-metrics.js';
 import { createMetrics } from './metrics.js';
+import { serveMetrics, startMetricsServer } from './metrics-endpoint.js';
+import { operationLogPlugin } from './operation-log.js';
+import { requestIdOf, requestIds } from './request-id.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -44,6 +48,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000 */
   readonly url: string;
+  /** Where /metrics is served: on METRICS_PORT's server, or the public one. */
+  readonly metricsUrl: string;
   /** Stops accepting requests, lets those in flight finish, then releases Redis. */
   close(): Promise<void>;
 }
@@ -62,7 +68,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     redisUrl: options.redisUrl,
     logger,
     onUpstreamRequest: metrics.recordUpstreamRequest,
+    jobMetrics: metrics.jobs,
   });
+  metrics.watchQueue(createQueueMetrics(runtime.queue.queue));
   const { redis, services } = runtime;
   if (config.jobs.workerInProcess) await runtime.startWorker();
 
@@ -96,6 +104,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
+      operationLogPlugin,
     ],
   });
   await apollo.start();
@@ -105,7 +114,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   );
   const contexts = createContextFactory({
     services,
-    statusFeed: statusFeed.feed,
+    statusFeed: metrics.countSubscriptions(statusFeed.feed),
     authenticate: createAuthenticator(config.jwt),
   });
   const subscriptions = attachSubscriptionServer({
@@ -120,12 +129,23 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     production,
     logger,
   });
+  metrics.watchConnections(subscriptions.connectionCount);
 
+  app.use(requestIds());
   app.use(createHealthRouter({ redis, connectors: services.connectors }));
-  app.use(createStripeWebhookRouter({ services, redis, keyPrefix: config.redis.keyPrefix }));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.use(
+    createStripeWebhookRouter({
+      services,
+      redis,
+      keyPrefix: config.redis.keyPrefix,
+      onEvent: metrics.recordWebhook,
+    }),
+  );
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await startMetricsServer(metrics.registry, config.metricsPort, options.host);
+  if (!metricsServer) app.get('/metrics', serveMetrics(metrics.registry, { loopbackOnly: true }));
   // CORS first, so preflights are answered before any router claims OPTIONS for the path.
   app.use(
     GRAPHQL_PATH,
@@ -139,7 +159,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   app.use(
     GRAPHQL_PATH,
     express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, { context: ({ req }) => contexts.forRequest(req.headers) }),
+    expressMiddleware(apollo, {
+      context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
+    }),
   );
   app.use(createHttpErrorHandler((error) => logger.error({ err: error }, 'HTTP request failed')));
 
@@ -153,11 +175,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl: metricsServer?.url ?? `${url}/metrics`,
     close() {
       closing ??= (async () => {
         // Sockets first (clients reconnect elsewhere), then in-flight HTTP requests drain.
         await subscriptions.dispose();
         await apollo.stop();
+        await metricsServer?.close();
         statusFeed.close();
         await runtime.close();
       })();

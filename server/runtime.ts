@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
 import { createFulfillmentModules } from '../jobs/modules/index.js';
 import { createOrderQueue, type OrderQueue } from '../jobs/order-queue.js';
-import { startOrderWorker, type OrderWorker } from '../jobs/order-worker.js';
+import { countModuleFailures } from '../jobs/module-metrics.js';
+import { startOrderWorker, type JobMetrics, type OrderWorker } from '../jobs/order-worker.js';
 import { createOrderEventPublisher } from '../subscriptions/order-events.js';
 import { createRedisPurchaseRegistry } from '../workflows/purchase-registry.js';
 import type { CommerceServices } from '../workflows/services.js';
@@ -25,6 +26,7 @@ export function createCommerceRuntime(options: {
   redisUrl: string;
   logger: Logger;
   onUpstreamRequest?: OnUpstreamRequest;
+  jobMetrics?: JobMetrics;
 }): CommerceRuntime {
   const { config, upstreams, logger } = options;
   const prefix = config.redis.keyPrefix;
@@ -73,7 +75,13 @@ export function createCommerceRuntime(options: {
         connection: redis,
         queue,
         services,
-        modules: createFulfillmentModules(connectors, config.jobs.moduleByMode),
+        modules: options.jobMetrics
+          ? countModuleFailures(
+              createFulfillmentModules(connectors, config.jobs.moduleByMode),
+              (mode) => config.jobs.moduleByMode[mode],
+              options.jobMetrics,
+            )
+          : createFulfillmentModules(connectors, config.jobs.moduleByMode),
         settings: {
           prefix: `${prefix}bull`,
           concurrency: config.jobs.concurrency,
@@ -82,6 +90,7 @@ export function createCommerceRuntime(options: {
           reconcileQuietMs: config.jobs.reconcileQuietMs,
         },
         logger,
+        ...(options.jobMetrics ? { metrics: options.jobMetrics } : {}),
       });
       workers.push(worker);
       return worker;

@@ -6,6 +6,7 @@ import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { quoteCheckout } from './checkout.js';
 import { BadInputError } from './errors.js';
+import { recordOrderStatus } from './order-log.js';
 import { changeOrder, readOrder } from './order-updates.js';
 import type { UserError } from './user-errors.js';
 
@@ -89,6 +90,7 @@ export async function purchase(
           price: line.price,
         })),
       });
+      recordOrderStatus(ctx.logger, order, null);
       await ctx.events.publish(order);
     }
     const result = await resume(ctx, order, input.skus);

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { loadConfig, type GatewayConfig, type UpstreamsConfig } from '../../server/config.js';
 import { startGateway, type Gateway } from '../../server/gateway.js';
+import { createLogger } from '../../server/logger.js';
 import { resolveUpstreams } from '../../server/sandboxed-upstreams.js';
 
 export const TEST_REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -63,7 +63,7 @@ export async function startTestGateway(
     config,
     upstreams,
     redisUrl: config.redis.url,
-    logger: pino({ level: config.logLevel }),
+    logger: createLogger(config.logLevel),
     host: '127.0.0.1',
   });
   if (!options.sharing) sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);

@@ -26,7 +26,9 @@ async function startProgram(
   const path = DIST(program);
   if (!existsSync(path))
     throw new Error(`${path} is missing: run npm run build (npm test does it)`);
-  const child = spawn(process.execPath, [path], {
+  // As npm start and npm run worker do: tracing is loaded before the program (a no-op unless
+  // OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const child = spawn(process.execPath, ['--import', DIST('server/telemetry.js'), path], {
     env: {
       PATH: process.env['PATH'] ?? '',
       ...sandboxEnvironment(target.sandbox),
