@@ -9,6 +9,8 @@ const DIST = (path: string) => fileURLToPath(new URL(`../../dist/${path}`, impor
 export interface ChildRun {
   child: ChildProcess;
   output: () => string;
+  /** What the program wrote to stderr alone. */
+  errorOutput: () => string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
 }
@@ -41,13 +43,19 @@ async function startProgram(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let errorOutput = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    errorOutput += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 20_000;
   for (;;) {
     const match = ready.exec(output);
-    if (match) return { child, output: () => output, exited, match };
+    if (match) {
+      return { child, output: () => output, errorOutput: () => errorOutput, exited, match };
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${program} did not start:\n${output}`);
