@@ -30,6 +30,8 @@ export async function startTestGateway(
     upstreamsFromEnvironment?: boolean;
     /** Another test gateway whose sandbox and Redis prefix this one shares (it closes neither). */
     sharing?: TestGateway;
+    /** Listen on this address instead of 127.0.0.1 (0.0.0.0 to be reached from other addresses). */
+    host?: string;
   } = {},
 ): Promise<TestGateway> {
   const keyPrefix = options.sharing?.keyPrefix ?? `test:${randomUUID()}:`;
@@ -64,7 +66,7 @@ export async function startTestGateway(
     upstreams,
     redisUrl: config.redis.url,
     logger: createLogger(config.logLevel),
-    host: '127.0.0.1',
+    host: options.host ?? '127.0.0.1',
   });
   if (!options.sharing) sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
   return {
