@@ -63,6 +63,7 @@ export function createCommerceRuntime(options: {
     events: createOrderEventPublisher(redis, prefix),
     purchases: createRedisPurchaseRegistry(redis, prefix),
     logger,
+    attentionAfterMs: config.attentionAfterMs,
   };
   const workers: OrderWorker[] = [];
 
