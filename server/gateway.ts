@@ -15,6 +15,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
+import { ADMIN_CONSOLE_PATH, createAdminConsole } from './admin-console.js';
 import { createAuthenticator } from './auth.js';
 import type { GatewayConfig, UpstreamsConfig } from './config.js';
 import { createContextFactory, type GatewayContext } from './context.js';
@@ -112,10 +113,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   const statusFeed = createOrderStatusFeed(redis, config.redis.keyPrefix, (error) =>
     logger.warn({ err: error }, 'order status feed error'),
   );
+  const authenticate = createAuthenticator(config.jwt);
   const contexts = createContextFactory({
     services,
     statusFeed: metrics.countSubscriptions(statusFeed.feed),
-    authenticate: createAuthenticator(config.jwt),
+    authenticate,
   });
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -146,6 +148,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ? null
       : await startMetricsServer(metrics.registry, config.metricsPort, options.host);
   if (!metricsServer) app.get('/metrics', serveMetrics(metrics.registry, { loopbackOnly: true }));
+  app.use(ADMIN_CONSOLE_PATH, createAdminConsole({ queue: runtime.queue.queue, authenticate }));
   // CORS first, so preflights are answered before any router claims OPTIONS for the path.
   app.use(
     GRAPHQL_PATH,
