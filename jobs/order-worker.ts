@@ -77,9 +77,13 @@ export async function startOrderWorker(options: {
         throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);
       }
       return order.status;
-    } catch (error) {
-      if (error instanceof OrderNotFoundError) throw new UnrecoverableError(error.message);
-      if (!(error instanceof TransientFulfillmentError) && !(error instanceof UnrecoverableError)) {
+    } catch (caught) {
+      const error =
+        caught instanceof OrderNotFoundError ? new UnrecoverableError(caught.message) : caught;
+      // Written here, inside the job's span, so the line carries the job's trace.
+      if (error instanceof UnrecoverableError) {
+        services.logger.warn({ reason: error.message }, 'order job failed for good');
+      } else if (!(error instanceof TransientFulfillmentError)) {
         services.logger.warn({ err: error }, 'order job failed; it will be retried');
       }
       throw error;
@@ -116,14 +120,6 @@ export async function startOrderWorker(options: {
     maxStalledCount: 5,
   });
   worker.on('error', (error) => logger.error({ err: error }, 'order worker error'));
-  worker.on('failed', (job, error) => {
-    if (job && error instanceof UnrecoverableError) {
-      logger.warn(
-        { jobId: job.id, orderId: job.data.orderId, reason: error.message },
-        'order job failed for good',
-      );
-    }
-  });
 
   await options.queue.queue.upsertJobScheduler(
     RECONCILE_JOB,

@@ -28,6 +28,7 @@ import {
 } from '../support/worker-process.js';
 
 const SEAT = demoSeat('course-v1:SandboxX+ETH100+3T2026', 'verified');
+const ENROLL = { method: 'POST', path: '/api/enrollment/v1/enrollment' };
 const SERVER = 2;
 const CLIENT = 3;
 
@@ -46,6 +47,7 @@ describe('following one purchase through traces and logs', () => {
   const keyPrefix = `test:${randomUUID()}:`;
   let learner: { token: string; username: string };
   let orderId: string;
+  let refusedOrderId: string;
 
   beforeAll(async () => {
     sandbox = await startSandbox();
@@ -90,6 +92,14 @@ describe('following one purchase through traces and logs', () => {
     );
     expect(refund.body.errors).toBeUndefined();
     await waitForOrderStatus(gateway.url, learner.token, orderId, 'REFUNDED');
+
+    // And one the LMS refuses, whose job fails for good.
+    const refusedBuyer = await newLearner('refused');
+    const refused = await purchase(gateway.url, refusedBuyer.token, [SEAT.sku], randomUUID());
+    refusedOrderId = refused.order!.id;
+    sandbox.lms!.injectFault({ status: 400, count: 1, ...ENROLL });
+    expect(await payWithSandboxCard(sandbox, refused.payment!.id)).toBe(200);
+    await waitForOrderStatus(gateway.url, refusedBuyer.token, refusedOrderId, 'FULFILLMENT_ERROR');
   }, 60_000);
 
   afterAll(async () => {
@@ -264,5 +274,12 @@ describe('following one purchase through traces and logs', () => {
       (line) => line['jobId'] !== undefined && line['orderId'] === orderId,
     );
     expect(jobLine, 'a line written by the fulfillment job').toBeDefined();
+    const failedForGood = lines.find(
+      (line) => line['msg'] === 'order job failed for good' && line['orderId'] === refusedOrderId,
+    );
+    expect(failedForGood).toMatchObject({
+      jobId: `fulfillment-${refusedOrderId}`,
+      trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
   });
 });
