@@ -26,6 +26,7 @@ import {
   type OperationResult,
 } from './read-path/report.js';
 import { saturate } from './read-path/saturate.js';
+import { measureTracingCost, type TracingCostReport } from './read-path/tracing-cost.js';
 import {
   readStats,
   resetStats,
@@ -49,8 +50,8 @@ const upstreamLatencyMs = Number(args['latency-ms']);
 const connections = Number(args.connections);
 // --quick is a smoke run of the harness; its figures are too short to quote.
 const seconds = args.quick
-  ? { warm: 1, saturate: 3, fixedRate: 4 }
-  : { warm: 3, saturate: 10, fixedRate: 15 };
+  ? { warm: 1, saturate: 3, fixedRate: 4, tracingRound: 2, tracingRounds: 2 }
+  : { warm: 3, saturate: 10, fixedRate: 15, tracingRound: 5, tracingRounds: 6 };
 
 const repoRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -183,6 +184,23 @@ function printResults(results: OperationResult[]): void {
   for (const line of runHealthLines(results)) console.log(line);
 }
 
+function printTracingCost(report: TracingCostReport): void {
+  console.log(
+    `\nTracing cost: CPU per request of a gateway exporting every trace (OTLP/HTTP protobuf to a local\n` +
+      `sink, all spans sampled) over one with tracing off, loaded in ${seconds.tracingRounds} alternating rounds of ` +
+      `${seconds.tracingRound} s each at the fixed rate above (target <= 1.15):`,
+  );
+  for (const r of report.results) {
+    console.log(
+      `  ${r.name.padEnd(14)} ${r.ratePerSecond} req/s   off ${r.cpuMsPerRequest.off.toFixed(3)} ms/req (${r.requests.off} req)   ` +
+        `on ${r.cpuMsPerRequest.on.toFixed(3)} ms/req (${r.requests.on} req)   ratio ${r.ratio.toFixed(2)}`,
+    );
+  }
+  console.log(
+    `  exported: ${report.spanExports} OTLP requests, ${(report.exportedBytes / 1024).toFixed(0)} KiB`,
+  );
+}
+
 function printProfile(): void {
   if (!profileDir) return;
   const summary = summariseNewestProfile(profileDir, repoRoot, 15);
@@ -206,10 +224,11 @@ async function main(): Promise<void> {
     gatewayNodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
   });
   const results: OperationResult[] = [];
+  const token = await tokenFor('alice');
+  let operations: BenchOperation[] = [];
   try {
     await setLatency(system.upstreams, upstreamLatencyMs);
-    const token = await tokenFor('alice');
-    const operations = (await benchOperations(repoRoot, system.upstreams)).filter(
+    operations = (await benchOperations(repoRoot, system.upstreams)).filter(
       (op) => args.only === undefined || op.name === args.only,
     );
     if (operations.length === 0) throw new Error(`No operation named ${args.only ?? ''}`);
@@ -224,7 +243,20 @@ async function main(): Promise<void> {
       `stopped the gateway; deleted ${deleted} Redis keys under ${redisKeyPrefix}\n`,
     );
   }
+  const tracing = await measureTracingCost({
+    system: { topology: 'separate', repoRoot, redisUrl, gatewayNodeFlags: [] },
+    redisKeyPrefix: `${redisKeyPrefix}tracing:`,
+    operations: results.map((result) => ({
+      op: operations.find((op) => op.name === result.name)!,
+      ratePerSecond: result.gateway.ratePerSecond,
+    })),
+    token,
+    upstreamLatencyMs,
+    rounds: seconds.tracingRounds,
+    roundSeconds: seconds.tracingRound,
+  }).finally(() => deleteKeysWithPrefix(redisUrl, `${redisKeyPrefix}tracing:`));
   printResults(results);
+  printTracingCost(tracing);
   printProfile();
 }
 

@@ -141,5 +141,16 @@ export interface OrderConnector {
     statuses: readonly OrderStatus[],
     args: { modifiedBefore: string; modifiedAfter?: string; limit: number; offset?: number },
   ): Promise<Order[]>;
+  /**
+   * Orders support should look at, newest first (ties broken by id), starting after `after`:
+   * those in one of `failed`, and those in one of `stuck` unchanged since `stuckSince`.
+   */
+  listOrdersNeedingAttention(args: {
+    failed: readonly OrderStatus[];
+    stuck: readonly OrderStatus[];
+    stuckSince: string;
+    first: number;
+    after?: OrderPosition;
+  }): Promise<OrderPage>;
   checkReachable(): Promise<void>;
 }

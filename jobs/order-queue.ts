@@ -2,6 +2,7 @@ import { Queue, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
 import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
+import { currentTraceContext, type JobTraceContext } from './job-tracing.js';
 
 export const ORDER_QUEUE = 'orders';
 export const RECONCILE_JOB = 'reconcile';
@@ -10,6 +11,8 @@ export interface OrderJobData {
   orderId: string;
   /** The order as it was when the job was added, saving the job one read of it. */
   order?: Order;
+  /** The trace of the request or job that added it, continued by the job's span. */
+  trace?: JobTraceContext;
 }
 
 export interface OrderQueueSettings {
@@ -47,8 +50,15 @@ export function createOrderQueue(connection: Redis | Cluster, settings: OrderQue
     defaultJobOptions,
   });
 
-  const add = (kind: OrderJobKind, orderId: string, order?: Order) =>
-    queue.add(kind, order ? { orderId, order } : { orderId }, { jobId: orderJobId(kind, orderId) });
+  const add = (kind: OrderJobKind, orderId: string, order?: Order) => {
+    const trace = currentTraceContext();
+    const data: OrderJobData = {
+      orderId,
+      ...(order ? { order } : {}),
+      ...(trace ? { trace } : {}),
+    };
+    return queue.add(kind, data, { jobId: orderJobId(kind, orderId) });
+  };
 
   const jobs: OrderJobs = {
     async enqueue(kind, orderId, snapshot) {

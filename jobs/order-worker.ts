@@ -7,11 +7,19 @@ import {
   type FulfillmentModules,
 } from '../workflows/fulfillment.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
-import { reconcileOrders } from '../workflows/reconcile.js';
+import { reconcileOrders, type ReconcileReport } from '../workflows/reconcile.js';
 import { completeRefund } from '../workflows/refund.js';
 import type { CommerceServices } from '../workflows/services.js';
 import { rateLimitedErrorLog } from '../server/redis-connections.js';
+import { runInJobSpan } from './job-tracing.js';
 import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from './order-queue.js';
+
+/** Where the worker reports what its jobs did (Prometheus, in server/metrics.ts). */
+export interface JobMetrics {
+  recordJob(kind: string, outcome: 'completed' | 'retrying' | 'failed', seconds: number): void;
+  recordModuleFailure(module: string, operation: string, errorType: string): void;
+  recordRepairs(report: Pick<ReconcileReport, 'paymentsSettled' | 'jobsRequeued'>): void;
+}
 
 export interface OrderWorkerSettings {
   prefix: string;
@@ -37,12 +45,22 @@ export async function startOrderWorker(options: {
   modules: FulfillmentModules;
   settings: OrderWorkerSettings;
   logger: Logger;
+  metrics?: JobMetrics;
 }) {
-  const { services, modules, settings, logger } = options;
+  const { modules, settings, logger, metrics } = options;
 
-  const process = async (job: Job<OrderJobData>): Promise<string> => {
+  const runJob = async (job: Job<OrderJobData>): Promise<string> => {
+    // Every line the job writes names it and its order.
+    const services: CommerceServices = {
+      ...options.services,
+      logger: logger.child({
+        jobId: job.id,
+        ...(job.data.orderId ? { orderId: job.data.orderId } : {}),
+      }),
+    };
     if (job.name === RECONCILE_JOB) {
       const report = await reconcileOrders(services, { quietForMs: settings.reconcileQuietMs });
+      metrics?.recordRepairs(report);
       return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}`;
     }
     const run = { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) };
@@ -63,13 +81,37 @@ export async function startOrderWorker(options: {
         throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);
       }
       return order.status;
-    } catch (error) {
-      if (error instanceof OrderNotFoundError) throw new UnrecoverableError(error.message);
-      if (!(error instanceof TransientFulfillmentError) && !(error instanceof UnrecoverableError)) {
-        logger.warn({ err: error, jobId: job.id }, 'order job failed; it will be retried');
+    } catch (caught) {
+      const error =
+        caught instanceof OrderNotFoundError ? new UnrecoverableError(caught.message) : caught;
+      // Written here, inside the job's span, so the line carries the job's trace.
+      if (error instanceof UnrecoverableError) {
+        services.logger.warn({ reason: error.message }, 'order job failed for good');
+      } else if (!(error instanceof TransientFulfillmentError)) {
+        services.logger.warn({ err: error }, 'order job failed; it will be retried');
       }
       throw error;
     }
+  };
+
+  const process = (job: Job<OrderJobData>): Promise<string> => {
+    const startedAt = performance.now();
+    return runInJobSpan(job, () => runJob(job)).then(
+      (result) => {
+        metrics?.recordJob(job.name, 'completed', (performance.now() - startedAt) / 1000);
+        return result;
+      },
+      (error: unknown) => {
+        const final =
+          error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+        metrics?.recordJob(
+          job.name,
+          final ? 'failed' : 'retrying',
+          (performance.now() - startedAt) / 1000,
+        );
+        throw error;
+      },
+    );
   };
 
   const worker = new Worker<OrderJobData, string>(ORDER_QUEUE, process, {

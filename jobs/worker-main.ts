@@ -1,7 +1,10 @@
-import { pino } from 'pino';
+import { createLogger, logProcessWarnings } from '../server/logger.js';
+import { createMetrics } from '../server/metrics.js';
+import { startMetricsServer } from '../server/metrics-endpoint.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
+import { createQueueMetrics } from './queue-metrics.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
 import { findUnreachableUpstreams } from '../server/upstream-check.js';
 
@@ -16,9 +19,19 @@ const REDIS_READY_TIMEOUT_MS = 10_000;
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
+  logProcessWarnings(logger);
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
-  const runtime = createCommerceRuntime({ config, upstreams, redis: config.redis.target, logger });
+  const metrics = createMetrics();
+  const runtime = createCommerceRuntime({
+    config,
+    upstreams,
+    redis: config.redis.target,
+    logger,
+    onUpstreamRequest: metrics.recordUpstreamRequest,
+    jobMetrics: metrics.jobs,
+  });
+  metrics.watchQueue(createQueueMetrics(runtime.queue.queue));
   try {
     if (config.redis.target.mode === 'single') {
       await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
@@ -44,12 +57,21 @@ async function main(): Promise<void> {
     );
   }
   await runtime.startWorker();
+  // A worker has no public port: its figures are served only where METRICS_PORT says.
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await startMetricsServer(metrics.registry, config.metricsPort);
+  if (metricsServer) logger.info(`metrics on ${metricsServer.url}`);
   logger.info(
     { concurrency: config.jobs.concurrency },
     'order worker started: fulfillment, refunds and the reconciler',
   );
 
-  stopOnSignals(logger, 'finishing the jobs in hand', () => runtime.close());
+  stopOnSignals(logger, 'finishing the jobs in hand', async () => {
+    await runtime.close();
+    await metricsServer?.close();
+  });
 }
 
 await main();

@@ -12,6 +12,7 @@ const SCHEMA_FILES = [
   'enrollments.graphql',
   'discounts.graphql',
   'programs.graphql',
+  'operators.graphql',
 ];
 
 // The .graphql files stay in schema/ at the project root; the compiled module runs from dist/schema/.

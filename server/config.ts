@@ -43,6 +43,10 @@ export interface GatewayConfig {
   subscriptions: SubscriptionLimitSettings;
   /** The secret the federation router sends to be answered `_service`; null when none is set. */
   routerSecret: string | null;
+  /** Serve /metrics on this port alone; null: on the public port, to loopback callers only. */
+  metricsPort: number | null;
+  /** A paid order not fulfilled after this long needs attention (ordersNeedingAttention). */
+  attentionAfterMs: number;
 }
 
 export interface JobsConfig {
@@ -143,7 +147,15 @@ const flag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+// OpenTelemetry's own variables; the SDK reads the rest of OTEL_* (headers, sampler) itself.
+const telemetryVariables = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
+  OTEL_EXPORTER_OTLP_PROTOCOL: z.enum(['http/protobuf', 'http/json']).default('http/protobuf'),
+  OTEL_SERVICE_NAME: z.string().min(1).optional(),
+};
+
 const environmentSchema = z.object({
+  ...telemetryVariables,
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ...redisEnvironmentShape,
@@ -191,6 +203,12 @@ const environmentSchema = z.object({
   SUBSCRIPTIONS_PER_LEARNER: z.coerce.number().int().min(1).max(100_000).default(50),
   SUBSCRIBES_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(10),
   ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  ATTENTION_AFTER_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(30 * 86_400)
+    .default(900),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -225,18 +243,48 @@ function defaultKeyPrefix(port: number, sandboxed: boolean): string {
   return port === 0 ? `cgw:sandbox-${randomUUID()}:` : `cgw:sandbox-${port + 100}:`;
 }
 
-/** Reads and validates the environment; throws ConfigError naming every bad variable. */
-export function loadConfig(environment: Environment = process.env): GatewayConfig {
+function parseEnvironment<Shape extends z.ZodRawShape>(
+  schema: z.ZodObject<Shape>,
+  environment: Environment,
+): z.infer<z.ZodObject<Shape>> {
   const cleaned = Object.fromEntries(
     Object.entries(environment).filter(([, value]) => value !== undefined && value !== ''),
   );
-  const parsed = environmentSchema.safeParse(cleaned);
+  const parsed = schema.safeParse(cleaned);
   if (!parsed.success) {
     throw new ConfigError(
       `Invalid configuration: ${parsed.error.issues.map((issue) => describeIssue(issue, cleaned)).join('; ')}`,
     );
   }
-  const env = parsed.data;
+  return parsed.data;
+}
+
+/** Where traces go: OTLP over HTTP, or nowhere (null) when no endpoint is set. */
+export interface TelemetryConfig {
+  endpoint: string;
+  protocol: 'http/protobuf' | 'http/json';
+  serviceName: string;
+}
+
+/**
+ * The tracing settings alone, for server/telemetry.ts, which runs before the rest of the
+ * program is loaded; throws ConfigError like loadConfig.
+ */
+export function loadTelemetryConfig(
+  environment: Environment = process.env,
+): TelemetryConfig | null {
+  const env = parseEnvironment(z.object(telemetryVariables), environment);
+  if (env.OTEL_EXPORTER_OTLP_ENDPOINT === undefined) return null;
+  return {
+    endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
+    protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
+    serviceName: env.OTEL_SERVICE_NAME ?? 'commerce-gateway',
+  };
+}
+
+/** Reads and validates the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(environment: Environment = process.env): GatewayConfig {
+  const env = parseEnvironment(environmentSchema, environment);
   const production = env.NODE_ENV === 'production';
   const redisTarget = resolveRedisTarget(env);
 
@@ -354,6 +402,8 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       subscribesPerSecond: env.SUBSCRIBES_PER_SECOND,
     },
     routerSecret: env.ROUTER_SECRET ?? null,
+    metricsPort: env.METRICS_PORT ?? null,
+    attentionAfterMs: Math.round(env.ATTENTION_AFTER_SECONDS * 1000),
     jobs: {
       workerInProcess: env.RUN_WORKER,
       concurrency: env.WORKER_CONCURRENCY,

@@ -20,10 +20,11 @@ export function createContextFactory(deps: {
   statusFeed: OrderStatusFeed;
   authenticate: Authenticator;
 }) {
-  const forAuthentication = (auth: Authentication): GatewayContext => {
+  const forAuthentication = (auth: Authentication, requestId?: string): GatewayContext => {
     let loaders: Loaders | undefined;
     return {
       ...deps.services,
+      ...(requestId !== undefined ? { logger: deps.services.logger.child({ requestId }) } : {}),
       statusFeed: deps.statusFeed,
       auth,
       // Made on first use: a long-lived subscription mostly never needs them.
@@ -37,8 +38,8 @@ export function createContextFactory(deps: {
     authenticate: deps.authenticate,
     forAuthentication,
     /** An HTTP request's context, from its Authorization header or edX cookies. */
-    forRequest: async (headers: IncomingHttpHeaders): Promise<GatewayContext> =>
-      forAuthentication(await deps.authenticate(credentialsFromHeaders(headers))),
+    forRequest: async (headers: IncomingHttpHeaders, requestId?: string): Promise<GatewayContext> =>
+      forAuthentication(await deps.authenticate(credentialsFromHeaders(headers)), requestId),
   };
 }
 

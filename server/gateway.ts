@@ -15,6 +15,7 @@ import express from 'express';
 import type { Logger } from 'pino';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
+import { ADMIN_CONSOLE_PATH, createAdminConsole } from './admin-console.js';
 import { createAuthenticator } from './auth.js';
 import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
 import {
@@ -30,9 +31,13 @@ import { createHttpErrorHandler } from './http-errors.js';
 import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
+import { createQueueMetrics } from '../jobs/queue-metrics.js';
 import { createMetrics } from './metrics.js';
 import { rateLimitedErrorLog } from './redis-connections.js';
 import { routerOnlyServicePlugin } from './router-access.js';
+import { serveMetrics, startMetricsServer } from './metrics-endpoint.js';
+import { operationLogPlugin } from './operation-log.js';
+import { requestIdOf, requestIds } from './request-id.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -51,6 +56,8 @@ export interface GatewayOptions {
 export interface Gateway {
   /** e.g. http://127.0.0.1:4000 */
   readonly url: string;
+  /** Where /metrics is served: on METRICS_PORT's server, or the public one. */
+  readonly metricsUrl: string;
   /** Stops accepting requests, lets those in flight finish, then releases Redis. */
   close(): Promise<void>;
 }
@@ -72,7 +79,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     redis: options.redis,
     logger,
     onUpstreamRequest: metrics.recordUpstreamRequest,
+    jobMetrics: metrics.jobs,
   });
+  metrics.watchQueue(createQueueMetrics(runtime.queue.queue));
   const { redis, services } = runtime;
   await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
   if (config.jobs.workerInProcess) await runtime.startWorker();
@@ -111,6 +120,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
       routerOnlyServicePlugin({ routerSecret: config.routerSecret, production }),
+      operationLogPlugin,
     ],
   });
   await apollo.start();
@@ -121,10 +131,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     rateLimitedErrorLog(logger, 'order status feed'),
     services.connectors.orders,
   );
+  const authenticate = createAuthenticator(config.jwt);
   const contexts = createContextFactory({
     services,
-    statusFeed: statusFeed.feed,
-    authenticate: createAuthenticator(config.jwt),
+    statusFeed: metrics.countSubscriptions(statusFeed.feed),
+    authenticate,
   });
   const subscriptions = attachSubscriptionServer({
     httpServer,
@@ -139,7 +150,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     logger,
     limits: config.subscriptions,
   });
+  metrics.watchConnections(subscriptions.connectionCount);
 
+  app.use(requestIds());
   app.use(
     createHealthRouter({
       redis,
@@ -147,10 +160,20 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       keyPrefix: config.redis.keyPrefix,
     }),
   );
-  app.use(createStripeWebhookRouter({ services, redis, keyPrefix: config.redis.keyPrefix }));
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  app.use(
+    createStripeWebhookRouter({
+      services,
+      redis,
+      keyPrefix: config.redis.keyPrefix,
+      onEvent: metrics.recordWebhook,
+    }),
+  );
+  const metricsServer =
+    config.metricsPort === null
+      ? null
+      : await startMetricsServer(metrics.registry, config.metricsPort, options.host);
+  if (!metricsServer) app.get('/metrics', serveMetrics(metrics.registry, { loopbackOnly: true }));
+  app.use(ADMIN_CONSOLE_PATH, createAdminConsole({ queue: runtime.queue.queue, authenticate }));
   // CORS first, so preflights are answered before any router claims OPTIONS for the path.
   app.use(
     GRAPHQL_PATH,
@@ -165,7 +188,9 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     GRAPHQL_PATH,
     refuseDeclaredOversize(MAX_BODY_BYTES),
     express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, { context: ({ req }) => contexts.forRequest(req.headers) }),
+    expressMiddleware(apollo, {
+      context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
+    }),
   );
   app.use(createHttpErrorHandler((error) => logger.error({ err: error }, 'HTTP request failed')));
 
@@ -179,11 +204,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   let closing: Promise<void> | undefined;
   return {
     url,
+    metricsUrl: metricsServer?.url ?? `${url}/metrics`,
     close() {
       closing ??= (async () => {
         // Sockets first (clients reconnect elsewhere), then in-flight HTTP requests drain.
         await subscriptions.dispose();
         await apollo.stop();
+        await metricsServer?.close();
         statusFeed.close();
         await runtime.close();
       })();

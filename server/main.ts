@@ -1,6 +1,6 @@
-import { pino } from 'pino';
 import { startGateway } from './gateway.js';
 import { checkPortFree } from './port-check.js';
+import { createLogger, logProcessWarnings } from './logger.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
 import { resolveUpstreams } from './sandboxed-upstreams.js';
@@ -8,7 +8,8 @@ import { resolveUpstreams } from './sandboxed-upstreams.js';
 /** `npm start`: the gateway, with the sandbox for every upstream left unconfigured. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = pino({ level: config.logLevel });
+  const logger = createLogger(config.logLevel);
+  logProcessWarnings(logger);
 
   let redis;
   try {

@@ -1,3 +1,4 @@
+import { ProxyTracerProvider, trace } from '@opentelemetry/api';
 import type { Logger } from 'pino';
 import { ConfigError, loadConfig, type GatewayConfig } from './config.js';
 
@@ -21,16 +22,18 @@ export function stopOnSignals(
     if (stopping) return;
     stopping = true;
     logger.info(`${signal} received: ${announcement}`);
-    stop().then(
-      () => {
-        logger.info('stopped');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        logger.error({ err: error }, 'could not stop cleanly');
-        process.exit(1);
-      },
-    );
+    stop()
+      .then(flushTraces)
+      .then(
+        () => {
+          logger.info('stopped');
+          process.exit(0);
+        },
+        (error: unknown) => {
+          logger.error({ err: error }, 'could not stop cleanly');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGTERM', () => onSignal('SIGTERM'));
   process.on('SIGINT', () => onSignal('SIGINT'));
@@ -43,5 +46,14 @@ export function loadConfigOrExit(): GatewayConfig {
   } catch (error) {
     if (error instanceof ConfigError) exitWith(error.message);
     throw error;
+  }
+}
+
+/** Sends the spans still buffered before the process exits (nothing to do when not tracing). */
+async function flushTraces(): Promise<void> {
+  const global = trace.getTracerProvider();
+  const provider: object = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
+  if ('forceFlush' in provider && typeof provider.forceFlush === 'function') {
+    await (provider.forceFlush as () => Promise<void>).call(provider);
   }
 }

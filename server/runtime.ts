@@ -2,7 +2,8 @@ import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
 import { createFulfillmentModules } from '../jobs/modules/index.js';
 import { createOrderQueue, type OrderQueue } from '../jobs/order-queue.js';
-import { startOrderWorker, type OrderWorker } from '../jobs/order-worker.js';
+import { countModuleFailures } from '../jobs/module-metrics.js';
+import { startOrderWorker, type JobMetrics, type OrderWorker } from '../jobs/order-worker.js';
 import { createOrderEventPublisher } from '../subscriptions/order-events.js';
 import { createRedisPurchaseRegistry } from '../workflows/purchase-registry.js';
 import type { CommerceServices } from '../workflows/services.js';
@@ -33,6 +34,7 @@ export function createCommerceRuntime(options: {
   redis: RedisTarget;
   logger: Logger;
   onUpstreamRequest?: OnUpstreamRequest;
+  jobMetrics?: JobMetrics;
 }): CommerceRuntime {
   const { config, upstreams, logger } = options;
   const prefix = config.redis.keyPrefix;
@@ -72,6 +74,7 @@ export function createCommerceRuntime(options: {
     events: createOrderEventPublisher(redis, prefix),
     purchases: createRedisPurchaseRegistry(redis, prefix),
     logger,
+    attentionAfterMs: config.attentionAfterMs,
   };
   const workers: OrderWorker[] = [];
 
@@ -86,7 +89,13 @@ export function createCommerceRuntime(options: {
         readiness: redis,
         queue,
         services,
-        modules: createFulfillmentModules(connectors, config.jobs.moduleByMode),
+        modules: options.jobMetrics
+          ? countModuleFailures(
+              createFulfillmentModules(connectors, config.jobs.moduleByMode),
+              (mode) => config.jobs.moduleByMode[mode],
+              options.jobMetrics,
+            )
+          : createFulfillmentModules(connectors, config.jobs.moduleByMode),
         settings: {
           prefix: queuePrefix,
           concurrency: config.jobs.concurrency,
@@ -95,6 +104,7 @@ export function createCommerceRuntime(options: {
           reconcileQuietMs: config.jobs.reconcileQuietMs,
         },
         logger,
+        ...(options.jobMetrics ? { metrics: options.jobMetrics } : {}),
       });
       workers.push(worker);
       return worker;

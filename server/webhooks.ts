@@ -6,6 +6,17 @@ import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { settlePayment } from '../workflows/payments.js';
 import type { CommerceServices } from '../workflows/services.js';
 import { isRedisOutage } from './redis-errors.js';
+import { requestIdOf } from './request-id.js';
+
+/** What became of a delivered webhook, for metrics. */
+export type WebhookOutcome =
+  | 'invalid_signature'
+  | 'ignored'
+  | 'duplicate'
+  | 'processed'
+  | 'unknown_order'
+  | 'unavailable'
+  | 'failed';
 
 const MAX_WEBHOOK_BYTES = '256kb';
 const PROCESSING_TTL_MS = 60_000;
@@ -47,28 +58,37 @@ export function createStripeWebhookRouter(deps: {
   services: CommerceServices;
   redis: Redis | Cluster;
   keyPrefix: string;
+  onEvent?: (type: string, outcome: WebhookOutcome) => void;
 }): Router {
-  const { services, redis, keyPrefix } = deps;
+  const { redis, keyPrefix } = deps;
+  const record = deps.onEvent ?? (() => undefined);
   const router = Router();
   router.post(
     '/webhooks/stripe',
     express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
     async (req, res) => {
+      const services = {
+        ...deps.services,
+        logger: deps.services.logger.child({ requestId: requestIdOf(res) }),
+      };
       const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
       let event;
       try {
         event = services.connectors.payments.parseWebhook(body, req.header('stripe-signature'));
       } catch (error) {
         if (!(error instanceof WebhookSignatureError)) throw error;
+        record('unknown', 'invalid_signature');
         res.status(400).json({ error: 'invalid signature' });
         return;
       }
       if (!event.paymentId) {
+        record(event.type, 'ignored');
         res.json({ received: true });
         return;
       }
       const key = `${keyPrefix}webhooks:stripe:${event.id}`;
       const deliverAgain = (status: 500 | 503, error: string) => {
+        record(event.type, status === 503 ? 'unavailable' : 'failed');
         if (status === 503) res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
         res.status(status).json({ error });
       };
@@ -83,6 +103,7 @@ export function createStripeWebhookRouter(deps: {
         return;
       }
       if (claim === 'done') {
+        record(event.type, 'duplicate');
         res.json({ received: true, duplicate: true });
         return;
       }
@@ -99,10 +120,12 @@ export function createStripeWebhookRouter(deps: {
           // again will not change that.
           services.logger.warn({ eventId: event.id }, 'webhook for a payment of no known order');
           await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
+          record(event.type, 'unknown_order');
           res.json({ received: true, ignored: true });
           return;
         }
         await redis.set(key, 'done', 'EX', DONE_TTL_SECONDS);
+        record(event.type, 'processed');
         res.json({ received: true });
       } catch (error) {
         // Released so a redelivery runs at once; when Redis is gone the claim lapses by itself.

@@ -174,6 +174,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   });
 
   return {
+    /** WebSocket connections open now. */
+    connectionCount: () => wss.clients.size,
     /** Refuses new connections and closes open ones (1001 Going Away) so clients reconnect elsewhere. */
     async dispose() {
       closing = true;

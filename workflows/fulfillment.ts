@@ -43,10 +43,17 @@ export async function fulfillOrder(
   options: RunOptions,
   snapshot?: Order,
 ): Promise<Order> {
+  // A job finding its order failed for good was started again by support (the console): the
+  // same as retryFulfillment, it runs the failed lines again.
   const order = await changeOrder(
     services,
     orderId,
-    (current) => (current.status === 'PAID' ? { status: 'FULFILLING' } : null),
+    (current) =>
+      current.status === 'PAID'
+        ? { status: 'FULFILLING' }
+        : current.status === 'FULFILLMENT_ERROR'
+          ? failedLinesAgain(current)
+          : null,
     snapshot,
   );
   if (order.status !== 'FULFILLING') return order;
@@ -96,14 +103,7 @@ export async function retryFulfillment(ctx: GatewayContext, orderId: string): Pr
   const order = await changeOrder(
     ctx,
     orderId,
-    (current) => {
-      if (current.status !== 'FULFILLMENT_ERROR') return null;
-      const lineStatuses: Record<string, LineStatus> = {};
-      for (const line of current.lines) {
-        if (line.status === 'FULFILLMENT_ERROR') lineStatuses[line.id] = 'PENDING';
-      }
-      return { status: 'FULFILLING', lineStatuses };
-    },
+    (current) => (current.status === 'FULFILLMENT_ERROR' ? failedLinesAgain(current) : null),
     found,
   );
   if (order.status !== 'FULFILLING') {
@@ -120,6 +120,15 @@ export async function retryFulfillment(ctx: GatewayContext, orderId: string): Pr
   }
   await ctx.jobs.rerun('fulfillment', orderId);
   return { order, userErrors: [] };
+}
+
+/** The change that puts an order's failed lines back in line for fulfillment. */
+function failedLinesAgain(order: Order): OrderChange {
+  const lineStatuses: Record<string, LineStatus> = {};
+  for (const line of order.lines) {
+    if (line.status === 'FULFILLMENT_ERROR') lineStatuses[line.id] = 'PENDING';
+  }
+  return { status: 'FULFILLING', lineStatuses };
 }
 
 /** Runs one module call per line in parallel; a module that throws counts as a transient failure. */

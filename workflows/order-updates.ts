@@ -1,5 +1,6 @@
 import { UpstreamConflictError } from '../connectors/errors.js';
 import type { Order, OrderChange } from '../connectors/orders.js';
+import { recordOrderStatus } from './order-log.js';
 import { canTransition, InvalidTransitionError } from './order-state.js';
 import type { CommerceServices } from './services.js';
 
@@ -19,7 +20,7 @@ export class OrderNotFoundError extends Error {
  * the order is read again and `decide` asked again. Every status change is then published.
  */
 export async function changeOrder(
-  services: Pick<CommerceServices, 'connectors' | 'events'>,
+  services: Pick<CommerceServices, 'connectors' | 'events' | 'logger'>,
   orderId: string,
   decide: (order: Order) => OrderChange | null,
   known?: Order,
@@ -35,6 +36,8 @@ export async function changeOrder(
     }
     try {
       const updated = await services.connectors.orders.updateOrder(order, change);
+      if (updated.status !== order.status)
+        recordOrderStatus(services.logger, updated, order.status);
       if (updated.status !== order.status || change.lineStatuses) {
         await services.events.publish(updated);
       }

@@ -8,7 +8,8 @@ import { checkPageSize, decodeCursor, encodeCursor, type Connection } from './pa
 
 export type OrderConnection = Connection<Order>;
 
-const orderCursor = z.object({
+/** A position in a newest-first list of orders. */
+export const orderCursor = z.object({
   placedAt: z.iso.datetime({ offset: true }),
   id: z.string().min(1).max(64),
 });

@@ -8,6 +8,7 @@ import { requireViewer } from './access.js';
 import { quoteCheckout } from './checkout.js';
 import { returnDiscountUse, takeDiscountUse } from './discount-uses.js';
 import { BadInputError } from './errors.js';
+import { recordOrderStatus } from './order-log.js';
 import { changeOrder } from './order-updates.js';
 import type { UserError } from './user-errors.js';
 
@@ -116,6 +117,7 @@ export async function purchase(
         }
         throw error;
       });
+      recordOrderStatus(ctx.logger, order, null);
       await ctx.events.publish(order);
     }
     const result = await resume(ctx, order, input.skus);

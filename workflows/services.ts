@@ -12,6 +12,8 @@ export interface CommerceServices {
   events: OrderEvents;
   purchases: PurchaseRegistry;
   logger: Logger;
+  /** A paid order unfulfilled for longer than this needs support's attention. */
+  attentionAfterMs: number;
 }
 
 export type OrderJobKind = 'fulfillment' | 'refund';

@@ -34,6 +34,8 @@ export interface SystemOptions {
   redisKeyPrefix: string;
   /** Extra node flags for the gateway, e.g. --cpu-prof. */
   gatewayNodeFlags: string[];
+  /** Extra environment for the gateway, e.g. OTEL_* to trace it. */
+  gatewayEnv?: NodeJS.ProcessEnv;
 }
 
 /** Where `npm start` puts its in-process sandbox (PORT+101..104), and where the separate one goes. */
@@ -141,7 +143,13 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const gateway = new Child(
       'gateway',
-      [...options.gatewayNodeFlags, 'dist/server/main.js'],
+      // As npm start: the tracing loader first (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+      [
+        ...options.gatewayNodeFlags,
+        '--import',
+        './dist/server/telemetry.js',
+        'dist/server/main.js',
+      ],
       {
         ...baseEnv,
         PORT: String(port),
@@ -149,6 +157,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         REDIS_URL: options.redisUrl,
         REDIS_KEY_PREFIX: options.redisKeyPrefix,
         ...(options.topology === 'separate' ? remoteUpstreamEnv(upstreams) : {}),
+        ...options.gatewayEnv,
       },
       options.repoRoot,
     );
@@ -188,7 +197,7 @@ function remoteUpstreamEnv(upstreams: UpstreamUrls): NodeJS.ProcessEnv {
 function withoutGatewaySettings(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const cleaned: NodeJS.ProcessEnv = {};
   const owned =
-    /^(PORT|NODE_ENV|LOG_LEVEL|REDIS_|DISCOVERY_|LMS_|STRIPE_|COMMERCETOOLS_|JWT_|ALLOWED_ORIGINS|UPSTREAM_|CATALOG_|SANDBOX_)/;
+    /^(PORT|NODE_ENV|LOG_LEVEL|REDIS_|DISCOVERY_|LMS_|STRIPE_|COMMERCETOOLS_|JWT_|ALLOWED_ORIGINS|UPSTREAM_|CATALOG_|SANDBOX_|OTEL_|METRICS_)/;
   for (const [name, value] of Object.entries(env)) {
     if (!owned.test(name)) cleaned[name] = value;
   }

@@ -35,8 +35,29 @@ export class CommercetoolsOrderConnector implements OrderConnector {
     first: number;
     after?: OrderPosition;
   }): Promise<OrderPage> {
+    return this.#newestFirst(`custom(fields(lmsUserId = ${literal(args.ownerId)}))`, args);
+  }
+
+  async listOrdersNeedingAttention(args: {
+    failed: readonly OrderStatus[];
+    stuck: readonly OrderStatus[];
+    stuckSince: string;
+    first: number;
+    after?: OrderPosition;
+  }): Promise<OrderPage> {
+    const inStatus = (statuses: readonly OrderStatus[]) =>
+      `custom(fields(status in (${statuses.map(literal).join(', ')})))`;
+    const stuck = `(${inStatus(args.stuck)} and lastModifiedAt < ${literal(dateTime(args.stuckSince))})`;
+    return this.#newestFirst(`(${inStatus(args.failed)} or ${stuck})`, args);
+  }
+
+  /** One page of the orders matching `where`, newest first, after the position given. */
+  async #newestFirst(
+    condition: string,
+    args: { first: number; after?: OrderPosition | undefined },
+  ): Promise<OrderPage> {
     const first = Math.min(Math.max(Math.trunc(args.first), 0), MAX_PAGE_SIZE);
-    let where = `custom(fields(lmsUserId = ${literal(args.ownerId)}))`;
+    let where = condition;
     if (args.after) {
       const at = literal(args.after.placedAt);
       where += ` and (createdAt < ${at} or (createdAt = ${at} and id < ${literal(args.after.id)}))`;

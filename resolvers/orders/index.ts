@@ -1,6 +1,7 @@
 import type { Resolvers } from '../../schema/__generated__/resolvers-types.js';
 import { requireViewer } from '../../workflows/access.js';
 import { quoteCheckout } from '../../workflows/checkout.js';
+import { listOrdersNeedingAttention } from '../../workflows/attention.js';
 import { findOrder, listOrdersOf } from '../../workflows/orders.js';
 
 export const ordersResolvers: Resolvers = {
@@ -9,6 +10,7 @@ export const ordersResolvers: Resolvers = {
     order: (_parent, { id }, ctx) => findOrder(ctx, id),
     checkoutPreview: (_parent, { skus, discountCode }, ctx) =>
       quoteCheckout(ctx, skus, discountCode),
+    ordersNeedingAttention: (_parent, args, ctx) => listOrdersNeedingAttention(ctx, args),
   },
   User: {
     // Only the signed-in user resolves: this subgraph knows no other user's username.

@@ -317,6 +317,12 @@ export type Query = {
   me: Maybe<User>;
   /** An order of the signed-in learner (staff: any order). Another learner's order is null. */
   order: Maybe<Order>;
+  /**
+   * Orders support should look at, newest first: FULFILLMENT_ERROR and REFUND_ERROR, and paid
+   * orders not fulfilled after a while (ATTENTION_AFTER_SECONDS without a change). Staff only.
+   * `first` is 1 to 100.
+   */
+  ordersNeedingAttention: Maybe<OrderConnection>;
   /** A purchasable seat by SKU; null when the catalog has no such SKU. */
   product: Maybe<Product>;
   /** Null when the catalog has no active program with this uuid. */
@@ -351,6 +357,12 @@ export type QueryCoursesArgs = {
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type QueryOrdersNeedingAttentionArgs = {
+  after?: InputMaybe<Scalars['String']['input']>;
+  first: Scalars['Int']['input'];
 };
 
 
@@ -826,6 +838,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   courses?: Resolver<Maybe<ResolversTypes['CourseConnection']>, ParentType, ContextType, RequireFields<QueryCoursesArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['User']>, ParentType, ContextType>;
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
+  ordersNeedingAttention?: Resolver<Maybe<ResolversTypes['OrderConnection']>, ParentType, ContextType, RequireFields<QueryOrdersNeedingAttentionArgs, 'first'>>;
   product?: Resolver<Maybe<ResolversTypes['Product']>, ParentType, ContextType, RequireFields<QueryProductArgs, 'sku'>>;
   program?: Resolver<Maybe<ResolversTypes['Program']>, ParentType, ContextType, RequireFields<QueryProgramArgs, 'uuid'>>;
   programs?: Resolver<Maybe<ResolversTypes['ProgramConnection']>, ParentType, ContextType, RequireFields<QueryProgramsArgs, 'first'>>;

@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { pino } from 'pino';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
 import { loadConfig, type GatewayConfig, type UpstreamsConfig } from '../../server/config.js';
 import { startGateway, type Gateway } from '../../server/gateway.js';
+import { createLogger } from '../../server/logger.js';
 import { resolveUpstreams } from '../../server/sandboxed-upstreams.js';
 
 export const TEST_REDIS_URL = process.env['REDIS_URL'] ?? 'redis://127.0.0.1:6379';
@@ -32,6 +32,8 @@ export async function startTestGateway(
     sharing?: TestGateway;
     /** A sandbox the test started with options of its own; the gateway does not close it. */
     sandbox?: Sandbox;
+    /** Listen on this address instead of 127.0.0.1 (0.0.0.0 to be reached from other addresses). */
+    host?: string;
   } = {},
 ): Promise<TestGateway> {
   const keyPrefix = options.sharing?.keyPrefix ?? `test:${randomUUID()}:`;
@@ -65,8 +67,8 @@ export async function startTestGateway(
     config,
     upstreams,
     redis: config.redis.target,
-    logger: pino({ level: config.logLevel }),
-    host: '127.0.0.1',
+    logger: createLogger(config.logLevel),
+    host: options.host ?? '127.0.0.1',
   });
   if (!options.sharing) sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
   return {

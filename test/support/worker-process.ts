@@ -9,6 +9,8 @@ const DIST = (path: string) => fileURLToPath(new URL(`../../dist/${path}`, impor
 export interface ChildRun {
   child: ChildProcess;
   output: () => string;
+  /** What the program wrote to stderr alone. */
+  errorOutput: () => string;
   /** Resolves with the exit code (null when killed by a signal). */
   exited: Promise<number | null>;
 }
@@ -26,7 +28,9 @@ async function startProgram(
   const path = DIST(program);
   if (!existsSync(path))
     throw new Error(`${path} is missing: run npm run build (npm test does it)`);
-  const child = spawn(process.execPath, [path], {
+  // As npm start and npm run worker do: tracing is loaded before the program (a no-op unless
+  // OTEL_EXPORTER_OTLP_ENDPOINT is set).
+  const child = spawn(process.execPath, ['--import', DIST('server/telemetry.js'), path], {
     env: {
       PATH: process.env['PATH'] ?? '',
       ...sandboxEnvironment(target.sandbox),
@@ -39,13 +43,19 @@ async function startProgram(
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
+  let errorOutput = '';
   child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+    errorOutput += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   const deadline = Date.now() + 20_000;
   for (;;) {
     const match = ready.exec(output);
-    if (match) return { child, output: () => output, exited, match };
+    if (match) {
+      return { child, output: () => output, errorOutput: () => errorOutput, exited, match };
+    }
     if (child.exitCode !== null || Date.now() > deadline) {
       child.kill('SIGKILL');
       throw new Error(`${program} did not start:\n${output}`);

@@ -1,0 +1,142 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
+import { startSystem, type RunningSystem, type SystemOptions } from './children.js';
+import { keepAliveAgent, requestOk } from './http.js';
+import { runOpenLoop } from './open-loop.js';
+import { looksSuccessful, type BenchOperation } from './operations.js';
+import { processCpuMs } from './proc-cpu.js';
+import { saturate } from './saturate.js';
+import { setLatency } from './sandbox-control.js';
+
+export interface TracingCost {
+  name: string;
+  ratePerSecond: number;
+  requests: { off: number; on: number };
+  cpuMsPerRequest: { off: number; on: number };
+  /** CPU per request with tracing over without. */
+  ratio: number;
+}
+
+export interface TracingCostReport {
+  results: TracingCost[];
+  spanExports: number;
+  exportedBytes: number;
+}
+
+/** An OTLP/HTTP endpoint that takes every export and keeps only its size. */
+async function startSink() {
+  let exports = 0;
+  let bytes = 0;
+  const server = createServer((request, response) => {
+    request.on('data', (chunk: Buffer) => (bytes += chunk.length));
+    request.on('end', () => {
+      if (request.url === '/v1/traces') exports += 1;
+      response.writeHead(200, { 'content-type': 'application/x-protobuf' }).end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    counts: () => ({ exports, bytes }),
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+/**
+ * The CPU cost of tracing: two gateways side by side, one exporting every trace (OTLP/HTTP
+ * protobuf, the default batch processor, every span sampled) to a local sink and one with
+ * tracing off, loaded in turn at the same fixed rate, alternating in short rounds so that a
+ * change in the machine's other load falls on both alike.
+ */
+export async function measureTracingCost(options: {
+  system: Omit<SystemOptions, 'gatewayEnv' | 'redisKeyPrefix'>;
+  redisKeyPrefix: string;
+  operations: { op: BenchOperation; ratePerSecond: number }[];
+  token: string;
+  upstreamLatencyMs: number;
+  rounds: number;
+  roundSeconds: number;
+}): Promise<TracingCostReport> {
+  const sink = await startSink();
+  const systems: { off?: RunningSystem; on?: RunningSystem } = {};
+  try {
+    systems.off = await startSystem({
+      ...options.system,
+      redisKeyPrefix: `${options.redisKeyPrefix}off:`,
+    });
+    systems.on = await startSystem({
+      ...options.system,
+      redisKeyPrefix: `${options.redisKeyPrefix}on:`,
+      gatewayEnv: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_SERVICE_NAME: 'bench-gateway',
+      },
+    });
+    const pair = { off: systems.off, on: systems.on };
+    for (const system of [pair.off, pair.on]) {
+      await setLatency(system.upstreams, options.upstreamLatencyMs);
+    }
+    const results: TracingCost[] = [];
+    for (const { op, ratePerSecond } of options.operations) {
+      process.stderr.write(`tracing cost of ${op.name}…\n`);
+      const load = (system: RunningSystem) => {
+        const headers: Record<string, string> = { 'content-type': 'application/json' };
+        if (op.signedIn) headers['authorization'] = `JWT ${options.token}`;
+        return { url: `${system.gatewayUrl}/graphql`, headers, body: op.body };
+      };
+      for (const system of [pair.off, pair.on]) {
+        await saturate({
+          ...load(system),
+          connections: 16,
+          durationSeconds: 3,
+          verifyBody: looksSuccessful,
+        });
+      }
+      const cpu = { off: 0, on: 0 };
+      const requests = { off: 0, on: 0 };
+      for (let round = 0; round < options.rounds; round += 1) {
+        const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
+        for (const which of order) {
+          const system = pair[which];
+          const { url, headers, body } = load(system);
+          const agent = keepAliveAgent();
+          const before = processCpuMs(system.gatewayPid);
+          const run = await runOpenLoop({
+            ratePerSecond,
+            durationMs: options.roundSeconds * 1000,
+            send: async () => {
+              const answer = await requestOk({ method: 'POST', url, headers, body }, agent);
+              if (!looksSuccessful(answer.body)) throw new Error(answer.body.slice(0, 200));
+            },
+          });
+          // The batch processor exports on its own schedule: let the last batch go before reading.
+          await delay(600);
+          const after = processCpuMs(system.gatewayPid);
+          agent.destroy();
+          if (before === null || after === null)
+            throw new Error('/proc is needed to read CPU time');
+          if (run.failed > 0) throw new Error(`${op.name} (${which}): ${run.firstFailure ?? ''}`);
+          cpu[which] += after - before;
+          requests[which] += run.ok;
+        }
+      }
+      const perRequest = { off: cpu.off / requests.off, on: cpu.on / requests.on };
+      results.push({
+        name: op.name,
+        ratePerSecond,
+        requests,
+        cpuMsPerRequest: perRequest,
+        ratio: perRequest.on / perRequest.off,
+      });
+    }
+    const { exports, bytes } = sink.counts();
+    if (exports === 0) throw new Error('the traced gateway exported nothing: tracing was not on');
+    return { results, spanExports: exports, exportedBytes: bytes };
+  } finally {
+    await systems.on?.stop();
+    await systems.off?.stop();
+    await sink.close();
+  }
+}

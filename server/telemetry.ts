@@ -1,0 +1,73 @@
+/**
+ * OpenTelemetry tracing, loaded before the program with `node --import ./dist/server/telemetry.js`
+ * (npm start and npm run worker do it). With OTEL_EXPORTER_OTLP_ENDPOINT unset it does nothing at
+ * all: no loader hook, no SDK, so the OpenTelemetry API calls in the program stay no-ops.
+ *
+ * ESM modules can only be patched if a loader hook sees them being imported, so the hook is
+ * registered here, before the program's first import of http, express, graphql or ioredis.
+ */
+import { register } from 'node:module';
+import { ConfigError, loadTelemetryConfig, type TelemetryConfig } from './config.js';
+import { exitWith } from './process-lifecycle.js';
+
+// Neither health probes nor scrapes are worth a trace each.
+const UNTRACED_PATHS = new Set(['/metrics', '/healthz', '/readyz']);
+
+async function startTracing(settings: TelemetryConfig): Promise<void> {
+  const { createAddHookMessageChannel } = await import('import-in-the-middle');
+  const { registerOptions, waitForAllMessagesAcknowledged } = createAddHookMessageChannel();
+  register('import-in-the-middle/hook.mjs', import.meta.url, registerOptions);
+
+  const [
+    { NodeSDK },
+    { HttpInstrumentation },
+    { ExpressInstrumentation, ExpressLayerType },
+    { GraphQLInstrumentation },
+    { IORedisInstrumentation },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-express'),
+    import('@opentelemetry/instrumentation-graphql'),
+    import('@opentelemetry/instrumentation-ioredis'),
+  ]);
+  // Each exporter reads the endpoint, headers and timeout from the standard OTEL_* variables.
+  const { OTLPTraceExporter } =
+    settings.protocol === 'http/json'
+      ? await import('@opentelemetry/exporter-trace-otlp-http')
+      : await import('@opentelemetry/exporter-trace-otlp-proto');
+
+  const sdk = new NodeSDK({
+    serviceName: settings.serviceName,
+    traceExporter: new OTLPTraceExporter(),
+    // Traces only: metrics are Prometheus's (/metrics) and logs go to stdout.
+    metricReaders: [],
+    logRecordProcessors: [],
+    instrumentations: [
+      // No header is recorded unless named in headersToSpanAttributes: tokens and cookies stay out.
+      new HttpInstrumentation({
+        ignoreIncomingRequestHook: (request) =>
+          UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+      }),
+      // Middleware spans (cors, body parsers) would only add cost: routers and handlers remain.
+      new ExpressInstrumentation({
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE],
+      }),
+      // Parse, validate and execute spans; a span per resolver would cost more than it tells.
+      new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
+      // Only commands made for a traced request or job: BullMQ's polling would flood the traces.
+      new IORedisInstrumentation({ requireParentSpan: true }),
+    ],
+  });
+  sdk.start();
+  await waitForAllMessagesAcknowledged();
+}
+
+let settings: TelemetryConfig | null;
+try {
+  settings = loadTelemetryConfig();
+} catch (error) {
+  if (error instanceof ConfigError) exitWith(error.message);
+  throw error;
+}
+if (settings) await startTracing(settings);

@@ -1,0 +1,162 @@
+import { randomUUID } from 'node:crypto';
+import { request } from 'node:http';
+import { networkInterfaces } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSeat } from '../../sandbox/demo-data.js';
+import {
+  newLearner,
+  payWithSandboxCard,
+  purchase,
+  waitForOrderStatus,
+} from '../support/commerce.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const ENROLL = { method: 'POST', path: '/api/enrollment/v1/enrollment' };
+const SEAT = demoSeat('course-v1:SandboxX+DS201+3T2026', 'verified');
+
+/** This machine's first address that is not loopback: a caller from it is not a local one. */
+function outsideAddress(): string {
+  for (const entries of Object.values(networkInterfaces())) {
+    for (const entry of entries ?? []) {
+      if (entry.family === 'IPv4' && !entry.internal) return entry.address;
+    }
+  }
+  throw new Error('this test needs a network interface with an address other than loopback');
+}
+
+/** GET with the socket bound to `from`, so the gateway sees that source address. */
+function getFrom(
+  from: string,
+  url: string,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request(url, { localAddress: from, headers }, (res) => {
+      let body = '';
+      res.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
+  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`)) continue;
+    const labelText = line.slice(name.length + 1, line.indexOf('}'));
+    if (wanted.every((pair) => labelText.split(',').includes(pair))) {
+      return Number(line.slice(line.lastIndexOf(' ') + 1));
+    }
+  }
+  return undefined;
+}
+
+describe('/metrics on the public port', () => {
+  let gw: TestGateway;
+  let outside: string;
+  beforeAll(async () => {
+    outside = outsideAddress();
+    gw = await startTestGateway({ JOB_BACKOFF_MS: '50' }, { host: '0.0.0.0' });
+  });
+  afterAll(() => gw.close());
+
+  it('counts a refused fulfillment as a failed job and a module failure', async () => {
+    const learner = await newLearner('metrics');
+    const placed = await purchase(gw.url, learner.token, [SEAT.sku], randomUUID());
+    gw.sandbox.lms!.injectFault({ status: 400, count: 1, ...ENROLL });
+    await payWithSandboxCard(gw.sandbox, placed.payment!.id);
+    await waitForOrderStatus(gw.url, learner.token, placed.order!.id, 'FULFILLMENT_ERROR');
+
+    // The job is marked failed just after the order is written: give BullMQ a moment.
+    let text = '';
+    const deadline = Date.now() + 5_000;
+    do {
+      text = (await getFrom('127.0.0.1', gw.gateway.metricsUrl)).body;
+    } while (
+      sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' }) !== 1 &&
+      Date.now() < deadline
+    );
+    expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' })).toBe(1);
+    expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'refund' })).toBe(0);
+    expect(
+      sample(text, 'gateway_fulfillment_failures_total', {
+        module: 'enrollment',
+        operation: 'fulfill',
+        error_type: 'permanent',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'gateway_job_duration_seconds_count', {
+        kind: 'fulfillment',
+        outcome: 'failed',
+      }),
+    ).toBe(1);
+    expect(
+      sample(text, 'gateway_webhook_events_total', {
+        type: 'payment_intent.succeeded',
+        outcome: 'processed',
+      }),
+    ).toBe(1);
+    expect(text).toMatch(/^gateway_websocket_connections 0$/m);
+    expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
+  });
+
+  it('counts a webhook with a bad signature', async () => {
+    const response = await fetch(`${gw.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: { 'stripe-signature': 't=1,v1=00' },
+      body: '{}',
+    });
+    expect(response.status).toBe(400);
+    const text = (await getFrom('127.0.0.1', gw.gateway.metricsUrl)).body;
+    expect(
+      sample(text, 'gateway_webhook_events_total', {
+        type: 'unknown',
+        outcome: 'invalid_signature',
+      }),
+    ).toBe(1);
+  });
+
+  it('refuses a caller from another address, whatever X-Forwarded-For says', async () => {
+    const url = gw.gateway.metricsUrl.replace('0.0.0.0', outside);
+    const refused = await getFrom(outside, url);
+    expect(refused).toEqual({ status: 403, body: 'Forbidden\n' });
+    const forged = await getFrom(outside, url, {
+      'x-forwarded-for': '127.0.0.1',
+      'x-real-ip': '127.0.0.1',
+      forwarded: 'for=127.0.0.1',
+    });
+    expect(forged).toEqual({ status: 403, body: 'Forbidden\n' });
+    // The same gateway answers that caller's other requests: only /metrics is closed to it.
+    expect((await getFrom(outside, url.replace('/metrics', '/healthz'))).status).toBe(200);
+  });
+
+  it("echoes a well-formed X-Request-ID and replaces one that isn't", async () => {
+    const given = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': 'lb-4f2.9:a_b' } });
+    expect(given.headers.get('x-request-id')).toBe('lb-4f2.9:a_b');
+    for (const bad of ['a'.repeat(129), 'two words', '{"level":60}', '']) {
+      const response = await fetch(`${gw.url}/healthz`, { headers: { 'x-request-id': bad } });
+      expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe('/metrics with METRICS_PORT', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ METRICS_PORT: '0' });
+  });
+  afterAll(() => gw.close());
+
+  it('serves /metrics on that port alone, and not on the public one', async () => {
+    expect(new URL(gw.gateway.metricsUrl).port).not.toBe(new URL(gw.url).port);
+    const scraped = await fetch(gw.gateway.metricsUrl);
+    expect(scraped.status).toBe(200);
+    expect(await scraped.text()).toMatch(/^# TYPE gateway_queue_jobs gauge$/m);
+    expect((await fetch(`${gw.url}/metrics`)).status).toBe(404);
+    const other = await fetch(gw.gateway.metricsUrl.replace('/metrics', '/graphql'));
+    expect(other.status).toBe(404);
+  });
+});

@@ -1,0 +1,79 @@
+import { spawn } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSandbox, type Sandbox } from '../../sandbox/index.js';
+import { deleteKeys } from '../support/gateway.js';
+import { startOtlpReceiver, type OtlpReceiver } from '../support/otlp-receiver.js';
+import { startGatewayProcess, type ChildRun } from '../support/worker-process.js';
+
+const DIST = (path: string) => fileURLToPath(new URL(`../../dist/${path}`, import.meta.url));
+
+describe('tracing set up from OTEL_* variables', () => {
+  let sandbox: Sandbox;
+  let receiver: OtlpReceiver;
+  let gateway: (ChildRun & { url: string }) | undefined;
+  const keyPrefix = `test:${randomUUID()}:`;
+
+  beforeAll(async () => {
+    sandbox = await startSandbox();
+    receiver = await startOtlpReceiver();
+  });
+  afterAll(async () => {
+    gateway?.child.kill('SIGKILL');
+    await receiver.close();
+    await sandbox.close();
+    await deleteKeys(keyPrefix);
+  });
+
+  it('exports OTLP/HTTP protobuf, continuing the trace of an incoming traceparent', async () => {
+    gateway = await startGatewayProcess(
+      { sandbox, keyPrefix },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+      },
+    );
+    const traceId = randomBytes(16);
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${traceId.toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+      },
+      body: JSON.stringify({ query: '{ __typename }' }),
+    });
+    expect(response.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!receiver.bodies.some(({ body }) => body.includes(traceId))) {
+      if (Date.now() > deadline) throw new Error('no protobuf export held the trace id');
+      await sleep(100);
+    }
+    const carrying = receiver.bodies.filter(({ body }) => body.includes(traceId));
+    expect(carrying.every(({ contentType }) => contentType === 'application/x-protobuf')).toBe(
+      true,
+    );
+  });
+
+  it('stops with one line naming a bad OTEL variable', async () => {
+    const child = spawn(
+      process.execPath,
+      ['--import', DIST('server/telemetry.js'), DIST('server/main.js')],
+      {
+        env: {
+          PATH: process.env['PATH'] ?? '',
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/^Invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL [^\n]*\n$/);
+  });
+});
