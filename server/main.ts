@@ -2,6 +2,7 @@ import { startGateway } from './gateway.js';
 import { checkPortFree } from './port-check.js';
 import { createLogger, logProcessWarnings } from './logger.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
+import { describeTarget } from './redis-connections.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
 import { resolveUpstreams } from './sandboxed-upstreams.js';
 
@@ -62,7 +63,10 @@ async function main(): Promise<void> {
   }
 
   const publicUrl = gateway.url.replace('127.0.0.1', 'localhost');
-  logger.info(`commerce-gateway listening on ${gateway.url}`);
+  logger.info(
+    { redis: describeTarget(redis ? { mode: 'single', url: redis.url } : config.redis.target) },
+    `commerce-gateway listening on ${gateway.url}`,
+  );
   if (sandbox) {
     logger.info({ sandbox: sandbox.urls }, 'sandbox upstreams started on loopback');
   }

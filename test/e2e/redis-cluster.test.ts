@@ -104,7 +104,8 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
       count: 50,
       concurrency: 10,
       midway: async () => {
-        promotedPort = (await cluster.failover()).port;
+        const failover = await cluster.startFailover();
+        return { done: failover.done.then((promoted) => (promotedPort = promoted.port)) };
       },
     });
     expect(promotedPort).toBe(cluster.replicas[0]!.port);

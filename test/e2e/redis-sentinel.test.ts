@@ -36,7 +36,8 @@ describe('behind Redis Sentinel (1 master, 1 replica, 3 Sentinels)', () => {
       count: 50,
       concurrency: 10,
       midway: async () => {
-        promotedPort = (await sentinel.failover()).port;
+        const failover = await sentinel.startFailover();
+        return { done: failover.done.then((promoted) => (promotedPort = promoted.port)) };
       },
     });
     expect(promotedPort).not.toBe(before.port);

@@ -55,25 +55,35 @@ export async function placeAndPay(gw: TestGateway): Promise<PlacedOrder> {
 }
 
 /**
- * `count` purchases, `concurrency` at a time; `midway` runs (once) when half have started, while
- * the others are in flight. Resolves when every order is FULFILLED.
+ * `count` purchases, `concurrency` at a time. When half have started, `midway` begins (say, a
+ * failover) and resolves once it is under way, with the promise of its end; the second half
+ * starts only then, so it certainly meets it, while the first half is still being fulfilled.
+ * Resolves when `midway` has ended and every order is FULFILLED.
  */
 export async function purchaseBurst(
   gw: TestGateway,
-  options: { count: number; concurrency: number; midway: () => Promise<unknown> },
+  options: {
+    count: number;
+    concurrency: number;
+    midway: () => Promise<{ done: Promise<unknown> }>;
+  },
 ): Promise<PlacedOrder[]> {
   const orders: PlacedOrder[] = [];
+  const half = Math.ceil(options.count / 2);
   let started = 0;
-  let midwayDone: Promise<unknown> = Promise.resolve();
+  let underWay: Promise<{ done: Promise<unknown> }> | undefined;
   const lane = async () => {
     while (started < options.count) {
       started += 1;
-      if (started === Math.ceil(options.count / 2)) midwayDone = options.midway();
+      if (started === half) underWay = options.midway();
+      if (started > half) await underWay;
       orders.push(await placeAndPay(gw));
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, lane));
-  await midwayDone;
+  await (
+    await underWay
+  )?.done;
   // One at a time: by the time the first is FULFILLED most others are too, and 50 pollers at
   // once would be load of their own on a small machine.
   for (const order of orders) {

@@ -38,17 +38,18 @@ export class RedisClusterFixture {
 
   /**
    * `CLUSTER FAILOVER` on the first master's replica: a manual failover, as an operator or a
-   * managed service runs it for maintenance. Resolves once the replica has become master.
+   * managed service runs it for maintenance. Resolves once the replica accepted it, with the
+   * promise of its promotion.
    */
-  async failover(): Promise<RedisServer> {
+  async startFailover(): Promise<{ done: Promise<RedisServer> }> {
     const replica = this.replicas[0]!;
     await onServer(replica.port, (redis) => redis.cluster('FAILOVER'));
-    await waitFor(
+    const done = waitFor(
       'the replica promoted',
       async () => (await role(replica.port)) === 'master',
       15_000,
-    );
-    return replica;
+    ).then(() => replica);
+    return { done };
   }
 
   async destroy(): Promise<void> {

@@ -54,15 +54,17 @@ export class RedisSentinelFixture {
     return master;
   }
 
-  /** `SENTINEL FAILOVER`, then waits until every Sentinel names the other server master. */
-  async failover(): Promise<RedisServer> {
+  /**
+   * `SENTINEL FAILOVER`; resolves once a Sentinel accepted it, with the promise of every Sentinel
+   * naming the other server master (its replica in sync again).
+   */
+  async startFailover(): Promise<{ done: Promise<RedisServer> }> {
     const before = await this.master();
     await onServer(this.sentinels[0]!.port, (redis) =>
       redis.call('SENTINEL', 'FAILOVER', SENTINEL_MASTER_NAME),
     );
     const after = this.servers.find((server) => server !== before)!;
-    await this.#waitUntilWatching(after.port);
-    return after;
+    return { done: this.#waitUntilWatching(after.port).then(() => after) };
   }
 
   async destroy(): Promise<void> {
