@@ -214,6 +214,9 @@ function printProfile(): void {
   for (const line of summary.byFunction) console.log(`    ${pct(line.share)}  ${line.label}`);
 }
 
+/** Set once SIGINT or SIGTERM arrived; main's finally stops the gateway and exits 130. */
+let interrupted = false;
+
 async function main(): Promise<void> {
   printHeader();
   const system = await startSystem({
@@ -226,6 +229,17 @@ async function main(): Promise<void> {
   const results: OperationResult[] = [];
   const token = await tokenFor('alice');
   let operations: BenchOperation[] = [];
+  // Ctrl+C reaches the gateway too; the bench stops measuring, cleans up and exits.
+  const stopSignal = new Promise<never>((_, reject) => {
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        interrupted = true;
+        process.stderr.write(`${signal}: stopping the gateway and cleaning up\n`);
+        reject(new Error(signal));
+      });
+    }
+  });
+  stopSignal.catch(() => undefined);
   try {
     await setLatency(system.upstreams, upstreamLatencyMs);
     operations = (await benchOperations(repoRoot, system.upstreams)).filter(
@@ -234,7 +248,10 @@ async function main(): Promise<void> {
     if (operations.length === 0) throw new Error(`No operation named ${args.only ?? ''}`);
     for (const op of operations) {
       process.stderr.write(`measuring ${op.name}…\n`);
-      results.push(await measure(system, op, token));
+      const result = await Promise.race([measure(system, op, token), stopSignal]);
+      results.push(result);
+      // Each operation's figures as soon as they are in; the full tables follow at the end.
+      console.log(latencyTable([result]));
     }
   } finally {
     await system.stop();
@@ -260,7 +277,11 @@ async function main(): Promise<void> {
   printProfile();
 }
 
-main().catch((error: unknown) => {
-  console.error(error instanceof Error ? (error.stack ?? error.message) : error);
-  process.exitCode = 1;
-});
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    if (interrupted) process.exit(130);
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -6,13 +6,15 @@
  * See README.md ("Subscriptions fan-out"); the parts live in ./subscriptions/.
  */
 import { benchOneSize } from './subscriptions/bench-one-size.js';
-import { cleanUpOnExitAndSignals, cleanupAll } from './subscriptions/cleanup.js';
+import { cleanUpOnExitAndSignals, cleanupAll, interrupted } from './subscriptions/cleanup.js';
 import { ensureFileLimit, ReExec } from './subscriptions/file-limit.js';
 import { readOptions } from './subscriptions/options.js';
 import {
   log,
   machineFacts,
-  printReport,
+  printAim,
+  printHeader,
+  printSize,
   type MemoryRow,
   type Row,
 } from './subscriptions/report.js';
@@ -28,23 +30,23 @@ async function main(): Promise<boolean> {
     if (error instanceof ReExec) return false;
     throw error;
   }
-  const facts = machineFacts(options);
-  for (const line of facts) log(line);
+  printHeader(machineFacts(options));
   const rows: Row[] = [];
   const memory: MemoryRow[] = [];
-  const notes: string[] = [];
   for (const [run, count] of options.sizes.entries()) {
     const result = await benchOneSize(run, count, options);
     rows.push(...result.rows);
     memory.push(result.memory);
-    notes.push(...result.notes);
     log(`N=${count}: done; gateway fds at idle ${result.memory.idle.openFds}`);
+    printSize(result.rows, result.memory, result.notes);
   }
-  printReport(facts, rows, memory, notes);
+  printAim(rows, memory);
   return true;
 }
 
 const finished = await main().catch(async (error: unknown) => {
+  // Interrupted: what failed is the work the signal cut short; the signal's cleanup exits.
+  if (interrupted()) return new Promise<boolean>(() => undefined);
   process.stderr.write(
     `bench:subscriptions failed: ${error instanceof Error ? error.stack : String(error)}\n`,
   );

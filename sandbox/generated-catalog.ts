@@ -6,7 +6,7 @@ const RUNS_PER_COURSE = 10;
 /**
  * A synthetic catalog of `runCount` current runs (ten per course, each with an audit and a
  * verified seat), for catalog-size tests and benchmarks. SKUs are numbered, not hashed, so
- * they never collide however large the catalog; keys sort after the demo courses'.
+ * they never collide however large the catalog.
  */
 export function generatedCourses(runCount: number): DemoCourse[] {
   const courses: DemoCourse[] = [];

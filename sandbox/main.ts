@@ -20,6 +20,7 @@ function integerFromEnv(name: string, fallback: number): number {
 const host = process.env.SANDBOX_HOST ?? '127.0.0.1';
 const basePort = integerFromEnv('SANDBOX_PORT', 4100);
 const latencyMs = integerFromEnv('SANDBOX_LATENCY_MS', 0);
+const generatedCatalogRuns = integerFromEnv('SANDBOX_GENERATED_RUNS', 0);
 const webhookUrl = process.env.SANDBOX_WEBHOOK_URL ?? 'http://127.0.0.1:4000/webhooks/stripe';
 const credentials = SANDBOX_CREDENTIALS;
 
@@ -33,6 +34,7 @@ const sandbox = await startSandbox({
   },
   latencyMs,
   webhookUrl,
+  generatedCatalogRuns,
 }).catch((error: unknown) => {
   console.error(
     `The sandbox could not start: ${error instanceof Error ? error.message : String(error)}`,
@@ -65,6 +67,9 @@ const lines = [
   '',
   `Stripe webhooks go to ${webhookUrl} (change: PUT ${sandbox.urls.stripe}/__sandbox/webhooks {"url": "…"})`,
   latencyMs > 0 ? `Every upstream request is delayed by ${latencyMs} ms.` : '',
+  generatedCatalogRuns > 0
+    ? `Discovery also serves ${generatedCatalogRuns} generated course runs (SKUs GEN000000a…).`
+    : '',
   `Demo users: ${Object.values(DEMO_USERS)
     .map((user) => `${user.username} (${user.userId}${user.administrator ? ', staff' : ''})`)
     .join(', ')}; password '${credentials.demoPassword}'.`,

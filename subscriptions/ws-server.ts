@@ -121,8 +121,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         const learnerId = ctx.extra.auth?.viewer?.userId;
         const refusal = learnerId === undefined ? null : limits.refusal(learnerId, ctx);
         if (refusal?.kind === 'close') {
-          logger.warn({ learnerId, reason: refusal.reason }, 'WebSocket closed: subscribe flood');
-          ctx.extra.socket.close(refusal.code, refusal.reason);
+          // The rest of a flood already in the socket's buffer still arrives after the close.
+          if (ctx.extra.socket.readyState === ctx.extra.socket.OPEN) {
+            logger.warn({ learnerId, reason: refusal.reason }, 'WebSocket closed: subscribe flood');
+            ctx.extra.socket.close(refusal.code, refusal.reason);
+          }
           return [tooMany(refusal.reason)];
         }
         if (refusal) return [tooMany(refusal.message)];

@@ -22,6 +22,14 @@ export async function benchOneSize(
   const notes: string[] = [];
   const gateway = await startGateway(run, options);
   const redis = new Redis(options.redisUrl, { maxRetriesPerRequest: 1 });
+  // Without a listener ioredis prints every reconnect failure (a Ctrl+C stops a private Redis
+  // too); a failed command still rejects where it was sent.
+  let reported = false;
+  redis.on('error', (error: Error) => {
+    if (reported) return;
+    reported = true;
+    log(`N=${count}: Redis connection error: ${error.message}`);
+  });
   addCleanup(async () => {
     await deleteKeys(redis, gateway.keyPrefix);
     redis.disconnect();

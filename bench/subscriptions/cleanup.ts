@@ -19,14 +19,26 @@ export async function cleanupAll(): Promise<void> {
       .catch(() => undefined);
 }
 
+/** Cleanup may wait on a Redis or gateway that the same Ctrl+C stopped; it gets this long. */
+const CLEANUP_TIMEOUT_MS = 10_000;
+let stopping = false;
+
+/** True once SIGINT or SIGTERM arrived: failures after it are the interruption, not the bench's. */
+export function interrupted(): boolean {
+  return stopping;
+}
+
 export function cleanUpOnExitAndSignals(): void {
   process.on('exit', () => {
     for (const child of children) child.kill('SIGKILL');
   });
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.on(signal, () => {
+      if (stopping) return;
+      stopping = true;
       process.stderr.write(`${signal}: stopping the gateway and cleaning up\n`);
-      void cleanupAll().finally(() => process.exit(130));
+      const deadline = new Promise((resolve) => setTimeout(resolve, CLEANUP_TIMEOUT_MS));
+      void Promise.race([cleanupAll(), deadline]).finally(() => process.exit(130));
     });
   }
 }

@@ -140,24 +140,26 @@ export function machineFacts(
   ];
 }
 
-/** The report on stdout: the facts, both tables, the aim of issue 4 at the largest N, any notes. */
-export function printReport(
-  facts: string[],
-  rows: Row[],
-  memory: MemoryRow[],
-  notes: string[],
-): void {
-  console.log('\nSubscriptions fan-out: publish (Redis PUBLISH) → receive (graphql-ws client)');
+/** The report's head on stdout: what is measured, on what machine, with which settings. */
+export function printHeader(facts: string[]): void {
+  console.log('Subscriptions fan-out: publish (Redis PUBLISH) → receive (graphql-ws client)');
   for (const line of facts) console.log(`  ${line}`);
-  console.log('\nLatency (client receive time − publish time, same clock):');
+}
+
+/** One size's figures, printed as soon as it is measured (a larger size takes minutes more). */
+export function printSize(rows: Row[], memory: MemoryRow, notes: string[]): void {
+  console.log(`\nN=${memory.clients}: latency (client receive time − publish time, same clock):`);
   printLatency(rows);
-  console.log('\nGateway memory (after a full GC; /proc VmRSS and V8 heap used):');
-  printMemory(memory);
-  for (const row of memory) {
-    console.log(
-      `  N=${row.clients}: bench process (clients) RSS +${kb(row.benchRssPerClient)} KB/client`,
-    );
-  }
+  console.log(
+    `N=${memory.clients}: gateway memory (after a full GC; /proc VmRSS and V8 heap used):`,
+  );
+  printMemory([memory]);
+  console.log(`  bench process (clients) RSS +${kb(memory.benchRssPerClient)} KB/client`);
+  for (const note of notes) console.log(`note: ${note}`);
+}
+
+/** The aim of issue 4, judged at the largest N, once every size is measured. */
+export function printAim(rows: Row[], memory: MemoryRow[]): void {
   const big = memory.at(-1);
   const bigRows = rows.filter((row) => row.clients === big?.clients);
   const paced = bigRows.find((row) => row.phase.includes('paced'));
@@ -169,5 +171,4 @@ export function printReport(
         `(${perConn.toFixed(1)} KB RSS)`,
     );
   }
-  for (const note of notes) console.log(`note: ${note}`);
 }
