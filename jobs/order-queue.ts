@@ -1,13 +1,17 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
-import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
+import type { FlowEventType, HandlerJob } from '../flows/events.js';
+import type { OrderJobs } from '../workflows/services.js';
 
 export const ORDER_QUEUE = 'orders';
 export const RECONCILE_JOB = 'reconcile';
 
+/** A handler's job is named after the handler; its data says which event of which order. */
 export interface OrderJobData {
   orderId: string;
+  /** Absent on jobs added before flows (named `fulfillment` or `refund`) and on the reconciler's. */
+  event?: FlowEventType;
   /** The order as it was when the job was added, saving the job one read of it. */
   order?: Order;
 }
@@ -19,16 +23,16 @@ export interface OrderQueueSettings {
   backoffMs: number;
 }
 
-/** BullMQ wants ids without ':'; a kind and an order id never have one. */
-export function orderJobId(kind: OrderJobKind, orderId: string): string {
-  return `${kind}-${orderId}`;
+/** BullMQ wants ids without ':'; events, handler ids and order ids never have one. */
+export function orderJobId(job: HandlerJob): string {
+  return `${job.event}-${job.handler}-${job.orderId}`;
 }
 
 const PENDING_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 /**
- * The order jobs queue. A job's id is derived from its order, so adding the same order's job
- * again while it exists adds nothing; completed jobs are kept a week and failed ones until an
+ * The order jobs queue. A job's id is derived from its (event, order, handler), so adding the same
+ * job again while it exists adds nothing; completed jobs are kept a week and failed ones until an
  * operator removes them, so what happened stays inspectable.
  */
 export function createOrderQueue(connection: Redis, settings: OrderQueueSettings) {
@@ -44,15 +48,19 @@ export function createOrderQueue(connection: Redis, settings: OrderQueueSettings
     defaultJobOptions,
   });
 
-  const add = (kind: OrderJobKind, orderId: string, order?: Order) =>
-    queue.add(kind, order ? { orderId, order } : { orderId }, { jobId: orderJobId(kind, orderId) });
+  const add = (handlerJob: HandlerJob, order?: Order) => {
+    const { event, orderId } = handlerJob;
+    return queue.add(handlerJob.handler, order ? { orderId, event, order } : { orderId, event }, {
+      jobId: orderJobId(handlerJob),
+    });
+  };
 
   const jobs: OrderJobs = {
-    async enqueue(kind, orderId, snapshot) {
-      await add(kind, orderId, snapshot);
+    async enqueue(handlerJob, snapshot) {
+      await add(handlerJob, snapshot);
     },
-    async rerun(kind, orderId) {
-      const job = await queue.getJob(orderJobId(kind, orderId));
+    async rerun(handlerJob) {
+      const job = await queue.getJob(orderJobId(handlerJob));
       const state = job ? await job.getState() : 'unknown';
       if (PENDING_STATES.has(state)) return;
       if (job && state === 'failed') {
@@ -60,10 +68,10 @@ export function createOrderQueue(connection: Redis, settings: OrderQueueSettings
         return;
       }
       if (job) await job.remove();
-      await add(kind, orderId);
+      await add(handlerJob);
     },
-    async isPending(kind, orderId) {
-      const job = await queue.getJob(orderJobId(kind, orderId));
+    async isPending(handlerJob) {
+      const job = await queue.getJob(orderJobId(handlerJob));
       return job ? PENDING_STATES.has(await job.getState()) : false;
     },
   };

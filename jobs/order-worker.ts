@@ -1,14 +1,12 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  fulfillOrder,
-  TransientFulfillmentError,
-  type FulfillmentModules,
-} from '../workflows/fulfillment.js';
+import type { FlowEngine } from '../flows/engine.js';
+import { FULFILLMENT_JOB, REVOCATION_JOB, type HandlerJob } from '../flows/events.js';
+import { PermanentHandlerError } from '../flows/plugin-api.js';
+import { TransientFulfillmentError } from '../workflows/fulfillment.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { reconcileOrders } from '../workflows/reconcile.js';
-import { completeRefund } from '../workflows/refund.js';
 import type { CommerceServices } from '../workflows/services.js';
 import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from './order-queue.js';
 
@@ -22,46 +20,49 @@ export interface OrderWorkerSettings {
   reconcileQuietMs: number;
 }
 
+/** Jobs added before flows carry no event: they are the handlers that replaced them. */
+const LEGACY_JOBS: Readonly<Record<string, Omit<HandlerJob, 'orderId'>>> = {
+  fulfillment: FULFILLMENT_JOB,
+  refund: REVOCATION_JOB,
+};
+
 /**
- * Runs order jobs: fulfillment, refunds, and the periodic reconciler. Close it on SIGTERM:
+ * Runs order jobs: each handler of the flows (fulfillment and revocation among them), and the
+ * periodic reconciler. Close it on SIGTERM:
  * `close()` stops taking jobs and waits for the ones in hand to finish.
  */
 export async function startOrderWorker(options: {
   connection: Redis;
   queue: OrderQueue;
   services: CommerceServices;
-  modules: FulfillmentModules;
+  flows: FlowEngine;
   settings: OrderWorkerSettings;
   logger: Logger;
 }) {
-  const { services, modules, settings, logger } = options;
+  const { services, flows, settings, logger } = options;
 
   const process = async (job: Job<OrderJobData>): Promise<string> => {
     if (job.name === RECONCILE_JOB) {
       const report = await reconcileOrders(services, { quietForMs: settings.reconcileQuietMs });
       return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}`;
     }
-    const run = { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) };
+    const handlerJob: HandlerJob = job.data.event
+      ? { event: job.data.event, handler: job.name, orderId: job.data.orderId }
+      : { ...(LEGACY_JOBS[job.name] ?? FULFILLMENT_JOB), orderId: job.data.orderId };
     try {
-      const order =
-        job.name === 'refund'
-          ? await completeRefund(services, job.data.orderId, modules, run)
-          : await fulfillOrder(
-              services,
-              job.data.orderId,
-              modules,
-              run,
-              // Only a first run starts from the snapshot: a retry's would be stale.
-              job.attemptsMade === 0 ? job.data.order : undefined,
-            );
-      // Kept as a failed job, for support to see and retry.
-      if (order.status === 'FULFILLMENT_ERROR' || order.status === 'REFUND_ERROR') {
-        throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);
-      }
-      return order.status;
+      return await flows.runHandler({
+        job: handlerJob,
+        // Only a first run starts from the snapshot: a retry's would be stale.
+        snapshot: job.attemptsMade === 0 ? job.data.order : undefined,
+        services,
+        lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      });
     } catch (error) {
-      if (error instanceof OrderNotFoundError) throw new UnrecoverableError(error.message);
-      if (!(error instanceof TransientFulfillmentError) && !(error instanceof UnrecoverableError)) {
+      // Kept as a failed job, for support to see and retry.
+      if (error instanceof OrderNotFoundError || error instanceof PermanentHandlerError) {
+        throw new UnrecoverableError(error.message);
+      }
+      if (!(error instanceof TransientFulfillmentError)) {
         logger.warn({ err: error, jobId: job.id }, 'order job failed; it will be retried');
       }
       throw error;
@@ -79,8 +80,16 @@ export async function startOrderWorker(options: {
   });
   worker.on('error', (error) => logger.error({ err: error }, 'order worker error'));
   worker.on('failed', (job, error) => {
-    if (job && error instanceof UnrecoverableError) {
-      logger.warn({ jobId: job.id, reason: error.message }, 'order job failed for good');
+    if (!job) return;
+    const lastAttempt = job.attemptsMade >= (job.opts.attempts ?? 1);
+    if (error instanceof UnrecoverableError || lastAttempt) {
+      const optional =
+        job.data.event !== undefined &&
+        flows.isOptional({ event: job.data.event, handler: job.name, orderId: job.data.orderId });
+      logger.warn(
+        { jobId: job.id, reason: error.message, optional },
+        optional ? 'an optional handler failed for good' : 'order job failed for good',
+      );
     }
   });
 

@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { loadFlowsOrExit } from '../server/flows-loading.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
@@ -19,7 +20,14 @@ async function main(): Promise<void> {
     throw error;
   }
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
-  const runtime = createCommerceRuntime({ config, upstreams, redisUrl: config.redis.url, logger });
+  const flows = await loadFlowsOrExit(config.flows);
+  const runtime = createCommerceRuntime({
+    config,
+    upstreams,
+    redisUrl: config.redis.url,
+    logger,
+    flows,
+  });
   await runtime.startWorker();
   logger.info(
     { concurrency: config.jobs.concurrency },

@@ -1,3 +1,5 @@
+import { DEVELOPMENT_JWT } from '../server/development-jwt.js';
+
 /**
  * The credentials the sandbox upstreams accept and the gateway uses when the sandbox serves an
  * upstream. They protect nothing real: the sandbox listens on loopback only.
@@ -11,11 +13,7 @@ export const SANDBOX_CREDENTIALS = {
     clientId: 'sandbox-client',
     clientSecret: 'sandbox-client-secret',
   },
-  jwt: {
-    secretKey: 'sandbox-jwt-secret-do-not-use-in-production',
-    issuer: 'http://127.0.0.1/sandbox-lms/oauth2',
-    audience: 'commerce-gateway-sandbox',
-  },
+  jwt: DEVELOPMENT_JWT,
   /** Every demo user's password at the sandbox LMS token endpoint. */
   demoPassword: 'sandbox',
 } as const;

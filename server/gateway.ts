@@ -13,6 +13,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import cors from 'cors';
 import express from 'express';
 import type { Logger } from 'pino';
+import type { FlowsPlan } from '../flows/flows-plan.js';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { createAuthenticator } from './auth.js';
@@ -26,6 +27,7 @@ import { QUERY_LIMITS, queryLimitProtection } from './limits.js';
 import { attachSubscriptionServer } from '../subscriptions/ws-server.js';
 import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createMetrics } from './metrics.js';
+import { loadFlows } from './flows-loading.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -39,6 +41,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Listen on this host; defaults to all interfaces. */
   host?: string;
+  /** The flows, validated at start; read from the configuration when not given. */
+  flows?: FlowsPlan;
 }
 
 export interface Gateway {
@@ -61,6 +65,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     upstreams: options.upstreams,
     redisUrl: options.redisUrl,
     logger,
+    flows: options.flows ?? (await loadFlows(config.flows)),
     onUpstreamRequest: metrics.recordUpstreamRequest,
   });
   const { redis, services } = runtime;

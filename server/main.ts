@@ -1,4 +1,5 @@
 import { pino } from 'pino';
+import { loadFlowsOrExit } from './flows-loading.js';
 import { startGateway } from './gateway.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from './redis.js';
@@ -8,6 +9,7 @@ import { resolveUpstreams } from './sandboxed-upstreams.js';
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = pino({ level: config.logLevel });
+  const flows = await loadFlowsOrExit(config.flows);
 
   let redis;
   try {
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
       upstreams: resolved.upstreams,
       redisUrl: redis.url,
       logger,
+      flows,
     });
     started = { gateway, sandbox: resolved.sandbox };
   } catch (error) {

@@ -1,7 +1,8 @@
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
-import { createFulfillmentModules } from '../jobs/modules/index.js';
+import { createFlowEngine } from '../flows/engine.js';
+import type { FlowsPlan } from '../flows/flows-plan.js';
 import { createOrderQueue, type OrderQueue } from '../jobs/order-queue.js';
 import { startOrderWorker, type OrderWorker } from '../jobs/order-worker.js';
 import { createOrderEventPublisher } from '../subscriptions/order-events.js';
@@ -24,6 +25,8 @@ export function createCommerceRuntime(options: {
   upstreams: UpstreamsConfig;
   redisUrl: string;
   logger: Logger;
+  /** The validated flows (server/flows-loading.ts). */
+  flows: FlowsPlan;
   onUpstreamRequest?: OnUpstreamRequest;
 }): CommerceRuntime {
   const { config, upstreams, logger } = options;
@@ -55,9 +58,15 @@ export function createCommerceRuntime(options: {
     attempts: config.jobs.attempts,
     backoffMs: config.jobs.backoffMs,
   });
+  const flows = createFlowEngine(options.flows, {
+    connectors,
+    jobs: queue.jobs,
+    secret: config.flows.secret,
+  });
   const services: CommerceServices = {
     connectors,
     jobs: queue.jobs,
+    flow: flows.flow,
     events: createOrderEventPublisher(redis, prefix),
     purchases: createRedisPurchaseRegistry(redis, prefix),
     logger,
@@ -73,7 +82,7 @@ export function createCommerceRuntime(options: {
         connection: redis,
         queue,
         services,
-        modules: createFulfillmentModules(connectors, config.jobs.moduleByMode),
+        flows,
         settings: {
           prefix: `${prefix}bull`,
           concurrency: config.jobs.concurrency,

@@ -1,6 +1,6 @@
 import type { Redis } from 'ioredis';
 import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
-import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
+import { orderChannel, ownerChannel } from './order-events.js';
 
 type Listener = (change: OrderStatusChange) => void;
 
@@ -23,9 +23,9 @@ export function createOrderStatusFeed(
   subscriber.on('message', (channel: string, message: string) => {
     const entry = channels.get(channel);
     if (!entry) return;
-    let event: OrderStatusEvent;
+    let event: OrderStatusChange;
     try {
-      event = JSON.parse(message) as OrderStatusEvent;
+      event = JSON.parse(message) as OrderStatusChange;
     } catch (error) {
       onError(error);
       return;

@@ -6,7 +6,7 @@ import type { CommerceServices } from './services.js';
 /**
  * Moves an order on according to its payment, as the processor reports it now (never as a
  * webhook said it was: events arrive late, twice and out of order). A succeeded payment makes the
- * order PAID and queues its fulfillment; a failed attempt makes it PAYMENT_FAILED. Idempotent.
+ * order PAID and raises OrderPaid; a failed attempt makes it PAYMENT_FAILED. Idempotent.
  */
 export async function settlePayment(
   services: CommerceServices,
@@ -20,7 +20,8 @@ export async function settlePayment(
   const order = await changeOrder(services, payment.orderId, (current) =>
     current.payment?.id === payment.id ? settledChange(current, payment) : null,
   );
-  if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id, order);
+  if (order.status === 'PAID') await services.flow.raise('OrderPaid', order);
+  else if (order.status === 'PAYMENT_FAILED') await services.flow.raise('PaymentFailed', order);
   return order;
 }
 

@@ -1,0 +1,130 @@
+import type { Connectors } from '../connectors/index.js';
+import type { Order } from '../connectors/orders.js';
+import type { FulfillmentModule, FulfillmentModules } from '../workflows/fulfillment.js';
+import type { CommerceServices, OrderFlow, OrderJobs } from '../workflows/services.js';
+import { flowEventId, type FilterPoint, type FlowEventType, type HandlerJob } from './events.js';
+import type { FlowsPlan, HandlerStep } from './flows-plan.js';
+import {
+  PermanentHandlerError,
+  type Filter,
+  type FlowDependencies,
+  type Handler,
+} from './plugin-api.js';
+
+/** One run of a handler's job, as the worker hands it over. */
+export interface HandlerJobRun {
+  job: HandlerJob;
+  snapshot: Order | undefined;
+  services: CommerceServices;
+  lastAttempt: boolean;
+}
+
+export interface FlowEngine {
+  /** What the workflows raise events and ask filters through. */
+  flow: OrderFlow;
+  /** Runs one handler's job; returns its outcome, throws to be retried (or PermanentHandlerError). */
+  runHandler(run: HandlerJobRun): Promise<string>;
+  /** Whether the handler's failures hold nothing back (it is `optional: true`). */
+  isOptional(job: HandlerJob): boolean;
+}
+
+/**
+ * Builds every handler, filter and module the plan names, once. Raising an event enqueues one job
+ * per handler, under an id derived from (event, order, handler), so raising it again (a webhook
+ * delivered five times, a retried job, the reconciler) runs nothing twice.
+ */
+export function createFlowEngine(
+  plan: FlowsPlan,
+  options: {
+    connectors: Connectors;
+    jobs: OrderJobs;
+    secret: (name: string) => string | undefined;
+  },
+): FlowEngine {
+  const catalog = plan.definitions;
+  const modulesByName = new Map<string, FulfillmentModule>();
+  const deps: FlowDependencies = {
+    connectors: options.connectors,
+    secret: options.secret,
+    fulfillmentModules: (mode) => moduleForMode(mode),
+  };
+  const moduleForMode: FulfillmentModules = (mode) => {
+    const name = plan.fulfillment[mode];
+    if (!name) return null;
+    let module = modulesByName.get(name);
+    if (!module) {
+      const definition = catalog.modules.get(name);
+      if (!definition) return null;
+      module = definition.create(deps);
+      modulesByName.set(name, module);
+    }
+    return module;
+  };
+
+  const handlers = new Map<string, { step: HandlerStep; handler: Handler }>();
+  for (const [event, steps] of Object.entries(plan.handlers)) {
+    for (const step of steps) {
+      const definition = catalog.handlers.get(step.name);
+      if (!definition) throw new Error(`flows: no handler named ${step.name}`);
+      handlers.set(`${event}/${step.id}`, {
+        step,
+        handler: definition.create(step.settings, deps),
+      });
+    }
+  }
+  const filters = Object.fromEntries(
+    Object.entries(plan.filters).map(([point, names]) => [
+      point,
+      names.map((name): Filter => {
+        const definition = catalog.filters.get(name);
+        if (!definition) throw new Error(`flows: no filter named ${name}`);
+        return definition.create(deps);
+      }),
+    ]),
+  ) as Record<FilterPoint, Filter[]>;
+
+  const flow: OrderFlow = {
+    async raise(type: FlowEventType, order: Order) {
+      const steps = plan.handlers[type];
+      if (steps.length === 0) return;
+      await Promise.all(
+        steps.map((step) =>
+          options.jobs.enqueue({ event: type, handler: step.id, orderId: order.id }, order),
+        ),
+      );
+    },
+    async screen(point, check) {
+      for (const filter of filters[point]) {
+        const refusal = await filter(check);
+        if (refusal) return refusal;
+      }
+      return null;
+    },
+  };
+
+  return {
+    flow,
+    async runHandler(run) {
+      const found = handlers.get(`${run.job.event}/${run.job.handler}`);
+      if (!found) {
+        // The flows file changed since the job was added: nothing to run it with any more.
+        throw new PermanentHandlerError(
+          `no handler ${run.job.handler} on ${run.job.event} in the flows now`,
+        );
+      }
+      return found.handler({
+        event: {
+          id: flowEventId(run.job.event, run.job.orderId),
+          type: run.job.event,
+          orderId: run.job.orderId,
+        },
+        snapshot: run.snapshot,
+        services: run.services,
+        lastAttempt: run.lastAttempt,
+      });
+    },
+    isOptional(job) {
+      return handlers.get(`${job.event}/${job.handler}`)?.step.optional ?? false;
+    },
+  };
+}

@@ -1,0 +1,38 @@
+import { fulfillOrder } from '../../workflows/fulfillment.js';
+import { completeRefund } from '../../workflows/refund.js';
+import { defineHandler, PermanentHandlerError } from '../plugin-api.js';
+
+/**
+ * The handlers that move an order through its state machine: every flow has them on OrderPaid
+ * and RefundRequested. An order they leave in an error status is a permanent failure, kept for
+ * support to see and retry.
+ */
+export const fulfillmentHandler = defineHandler({
+  name: 'fulfillment',
+  create: (_settings, deps) => async (run) => {
+    const order = await fulfillOrder(
+      run.services,
+      run.event.orderId,
+      deps.fulfillmentModules,
+      { lastAttempt: run.lastAttempt },
+      run.snapshot,
+    );
+    if (order.status === 'FULFILLMENT_ERROR') {
+      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}`);
+    }
+    return order.status;
+  },
+});
+
+export const revocationHandler = defineHandler({
+  name: 'revocation',
+  create: (_settings, deps) => async (run) => {
+    const order = await completeRefund(run.services, run.event.orderId, deps.fulfillmentModules, {
+      lastAttempt: run.lastAttempt,
+    });
+    if (order.status === 'REFUND_ERROR') {
+      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}`);
+    }
+    return order.status;
+  },
+});
