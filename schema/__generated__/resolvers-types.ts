@@ -375,6 +375,8 @@ export type UserErrorCode =
   | 'MIXED_CURRENCIES'
   | 'NOT_PURCHASABLE'
   | 'ORDER_NOT_FOUND'
+  /** A filter of the flows (e.g. sanctions screening) refused the purchase. */
+  | 'PURCHASE_NOT_ALLOWED'
   | 'REFUND_NOT_ALLOWED'
   | 'RETRY_NOT_ALLOWED'
   | 'SKU_NOT_FOUND';
