@@ -14,6 +14,8 @@ import {
 /** One run of a handler's job, as the worker hands it over. */
 export interface HandlerJobRun {
   job: HandlerJob;
+  /** When the job was added: when its event was raised. */
+  raisedAt: Date;
   snapshot: Order | undefined;
   services: CommerceServices;
   lastAttempt: boolean;
@@ -39,6 +41,7 @@ export function createFlowEngine(
     connectors: Connectors;
     jobs: OrderJobs;
     secret: (name: string) => string | undefined;
+    timeoutMs: number;
   },
 ): FlowEngine {
   const catalog = plan.definitions;
@@ -46,6 +49,7 @@ export function createFlowEngine(
   const deps: FlowDependencies = {
     connectors: options.connectors,
     secret: options.secret,
+    timeoutMs: options.timeoutMs,
     fulfillmentModules: (mode) => moduleForMode(mode),
   };
   const moduleForMode: FulfillmentModules = (mode) => {
@@ -117,6 +121,7 @@ export function createFlowEngine(
           id: flowEventId(run.job.event, run.job.orderId),
           type: run.job.event,
           orderId: run.job.orderId,
+          createdAt: run.raisedAt.toISOString(),
         },
         snapshot: run.snapshot,
         services: run.services,

@@ -1,5 +1,6 @@
 import { FILTER_POINTS, FLOW_EVENTS, type FilterPoint, type FlowEventType } from './events.js';
 import { fulfillmentHandler, revocationHandler } from './handlers/order-handlers.js';
+import { webhookHandler } from './handlers/webhook.js';
 import { BUILT_IN_MODULES } from './modules/index.js';
 import type {
   FilterDefinition,
@@ -40,6 +41,7 @@ export interface FlowCatalog {
 const BUILT_INS: readonly FlowDefinition[] = [
   fulfillmentHandler,
   revocationHandler,
+  webhookHandler,
   ...BUILT_IN_MODULES,
 ];
 

@@ -12,7 +12,12 @@ import type { FlowEventType } from './events.js';
  */
 
 /** What a handler's settings in the flows file become; throw an Error saying what is wrong. */
-export type SettingsParser<S> = (raw: Readonly<Record<string, unknown>>) => S;
+export type SettingsParser<S> = (raw: Readonly<Record<string, unknown>>, env: SecretLookup) => S;
+
+/** Environment variables the flows file names (e.g. a webhook's `secretEnv`), as configured. */
+export interface SecretLookup {
+  secret(name: string): string | undefined;
+}
 
 /** What a handler, filter or module is built with once, at start. */
 export interface FlowDependencies {
@@ -21,11 +26,14 @@ export interface FlowDependencies {
   fulfillmentModules: FulfillmentModules;
   /** An environment variable the flows file names (e.g. a webhook's `secretEnv`), as configured. */
   secret(name: string): string | undefined;
+  /** How long an outbound call may take. */
+  timeoutMs: number;
 }
 
 /** One run of a handler's job. */
 export interface HandlerRun {
-  event: { id: string; type: FlowEventType; orderId: string };
+  /** `createdAt` is when the event was raised: the same on every retry, like `id`. */
+  event: { id: string; type: FlowEventType; orderId: string; createdAt: string };
   /** The order as the event left it, on a first attempt; later attempts read it afresh. */
   snapshot: Order | undefined;
   services: CommerceServices;
@@ -41,7 +49,7 @@ export interface HandlerDefinition {
   kind: 'handler';
   name: string;
   /** Throws an Error saying what is wrong with the settings the flows file gives. */
-  checkSettings(raw: Readonly<Record<string, unknown>>): void;
+  checkSettings(raw: Readonly<Record<string, unknown>>, env: SecretLookup): void;
   create(raw: Readonly<Record<string, unknown>>, deps: FlowDependencies): Handler;
 }
 
@@ -68,13 +76,13 @@ export function defineHandler<S = Readonly<Record<string, unknown>>>(definition:
   parseSettings?: SettingsParser<S>;
   create(settings: S, deps: FlowDependencies): Handler;
 }): HandlerDefinition {
-  const parse = (raw: Readonly<Record<string, unknown>>): S =>
-    definition.parseSettings ? definition.parseSettings(raw) : (raw as S);
+  const parse = (raw: Readonly<Record<string, unknown>>, env: SecretLookup): S =>
+    definition.parseSettings ? definition.parseSettings(raw, env) : (raw as S);
   return {
     kind: 'handler',
     name: definition.name,
-    checkSettings: (raw) => void parse(raw),
-    create: (raw, deps) => definition.create(parse(raw), deps),
+    checkSettings: (raw, env) => void parse(raw, env),
+    create: (raw, deps) => definition.create(parse(raw, deps), deps),
   };
 }
 

@@ -52,6 +52,7 @@ export async function startOrderWorker(options: {
     try {
       return await flows.runHandler({
         job: handlerJob,
+        raisedAt: new Date(job.timestamp),
         // Only a first run starts from the snapshot: a retry's would be stale.
         snapshot: job.attemptsMade === 0 ? job.data.order : undefined,
         services,

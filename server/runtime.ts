@@ -62,6 +62,7 @@ export function createCommerceRuntime(options: {
     connectors,
     jobs: queue.jobs,
     secret: config.flows.secret,
+    timeoutMs: config.upstreamTimeoutMs,
   });
   const services: CommerceServices = {
     connectors,

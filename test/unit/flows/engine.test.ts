@@ -108,6 +108,7 @@ describe('the flows engine', () => {
     await expect(
       memory.engine.runHandler({
         job: { event: 'OrderPlaced', handler: 'gone', orderId: order.id },
+        raisedAt: new Date(),
         snapshot: undefined,
         services: memory.services,
         lastAttempt: false,

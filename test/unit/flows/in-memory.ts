@@ -156,6 +156,7 @@ export function inMemoryJobs(attempts = 3): OrderJobs & {
         try {
           queued.outcome = await engine.runHandler({
             job: queued.job,
+            raisedAt: new Date(0),
             snapshot: queued.attemptsMade === 0 ? queued.snapshot : undefined,
             services,
             lastAttempt: queued.attemptsMade + 1 >= attempts,
@@ -203,7 +204,12 @@ export function inMemoryServices(plan: FlowsPlan) {
     payments,
     catalog: {} as Connectors['catalog'],
   } satisfies Connectors;
-  const engine = createFlowEngine(plan, { connectors, jobs, secret: () => undefined });
+  const engine = createFlowEngine(plan, {
+    connectors,
+    jobs,
+    secret: () => undefined,
+    timeoutMs: 1000,
+  });
   const services: CommerceServices = {
     connectors,
     jobs,

@@ -1,0 +1,215 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoSeat } from '../../sandbox/demo-data.js';
+import { signStripePayload } from '../../sandbox/index.js';
+import {
+  enrollmentPosts,
+  newLearner,
+  payWithSandboxCard,
+  purchase,
+  waitForOrderStatus,
+} from '../support/commerce.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { startReceiver, type ReceivedWebhook } from '../support/receiver.js';
+
+const DS201 = 'course-v1:SandboxX+DS201+3T2026';
+const SECRET = 'crm-webhook-secret';
+const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
+const EXAMPLE_PLUGIN = resolve('examples/plugins/audit-log.js');
+
+interface WebhookBody {
+  id: string;
+  type: string;
+  createdAt: string;
+  data: { order: { id: string; number: string; status: string; total: { amount: string } } };
+}
+
+/** Checks the Gateway-Signature header as a receiver would, and returns the parsed body. */
+function verified(webhook: ReceivedWebhook): WebhookBody {
+  const header = String(webhook.headers['gateway-signature']);
+  const match = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(header);
+  expect(match, header).not.toBeNull();
+  const expected = createHmac('sha256', SECRET)
+    .update(`${match![1]}.${webhook.body}`)
+    .digest('hex');
+  expect(match![2]).toBe(expected);
+  return JSON.parse(webhook.body) as WebhookBody;
+}
+
+async function until(condition: () => boolean | Promise<boolean>, what: string, ms = 10_000) {
+  const deadline = Date.now() + ms;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+describe('flows from a flows file', () => {
+  let dir: string;
+  let gw: TestGateway;
+  let receiver: Awaited<ReturnType<typeof startReceiver>>;
+  let auditFile: string;
+
+  beforeAll(async () => {
+    if (!existsSync(resolve('dist/flows/plugin-api.js'))) {
+      throw new Error('dist/ is missing: run npm run build (the example plugin imports the build)');
+    }
+    dir = await mkdtemp(join(tmpdir(), 'flows-e2e-'));
+    receiver = await startReceiver();
+    auditFile = join(dir, 'audit.log');
+    const flowsFile = join(dir, 'flows.yaml');
+    await writeFile(
+      flowsFile,
+      [
+        'handlers:',
+        '  OrderPaid: [fulfillment]',
+        '  OrderFulfilled:',
+        `    - webhook: { url: "${receiver.url}", secretEnv: CRM_WEBHOOK_SECRET, optional: true }`,
+        `    - audit-log: { file: "${auditFile}" }`,
+        'plugins:',
+        `  - ${EXAMPLE_PLUGIN}`,
+      ].join('\n'),
+    );
+    gw = await startTestGateway({
+      FLOWS_CONFIG: flowsFile,
+      CRM_WEBHOOK_SECRET: SECRET,
+      JOB_BACKOFF_MS: '50',
+      JOB_ATTEMPTS: '4',
+    });
+  });
+  afterAll(async () => {
+    await gw.close();
+    await receiver.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function paidAndFulfilled(deliveries = 1) {
+    const learner = await newLearner('flows');
+    const placed = await purchase(
+      gw.url,
+      learner.token,
+      [demoSeat(DS201, 'verified').sku],
+      randomUUID(),
+    );
+    const orderId = placed.order!.id;
+    gw.sandbox.stripe!.pauseWebhooks();
+    await payWithSandboxCard(gw.sandbox, placed.payment!.id);
+    const body = JSON.stringify({
+      id: `evt_${randomUUID().replaceAll('-', '')}`,
+      object: 'event',
+      type: 'payment_intent.succeeded',
+      created: Math.floor(Date.now() / 1000),
+      data: { object: { id: placed.payment!.id, object: 'payment_intent', status: 'succeeded' } },
+    });
+    const secret = gw.sandbox.credentials.stripeWebhookSecret;
+    await Promise.all(
+      Array.from({ length: deliveries }, () =>
+        fetch(`${gw.url}/webhooks/stripe`, {
+          method: 'POST',
+          headers: {
+            'content-type': 'application/json',
+            'stripe-signature': signStripePayload(secret, body, Math.floor(Date.now() / 1000)),
+          },
+          body,
+        }),
+      ),
+    );
+    gw.sandbox.stripe!.resumeWebhooks();
+    const order = await waitForOrderStatus(gw.url, learner.token, orderId, 'FULFILLED');
+    return { ...learner, order };
+  }
+
+  const forOrder = (orderId: string) =>
+    receiver.received.filter((webhook) => webhook.body.includes(`"id":"${orderId}"`));
+
+  it('sends one signed webhook and one audit line per fulfilled order, with the payment webhook delivered five times', async () => {
+    const before = enrollmentPosts(gw.sandbox);
+    const { order } = await paidAndFulfilled(5);
+    await until(() => forOrder(order.id).length > 0, 'the webhook');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const webhooks = forOrder(order.id);
+    expect(webhooks).toHaveLength(1);
+    const sent = verified(webhooks[0]!);
+    expect(sent).toMatchObject({
+      id: `evt_${order.id}_OrderFulfilled`,
+      type: 'OrderFulfilled',
+      data: { order: { id: order.id, number: order.number, status: 'FULFILLED' } },
+    });
+    expect(sent.data.order.total.amount).toBe(order.total.amount);
+    expect(enrollmentPosts(gw.sandbox) - before).toBe(1);
+
+    await until(
+      async () => (await readFile(auditFile, 'utf8').catch(() => '')).includes(order.id),
+      'the audit line',
+    );
+    const lines = (await readFile(auditFile, 'utf8'))
+      .split('\n')
+      .filter((line) => line.includes(order.id));
+    expect(lines.map((line) => JSON.parse(line) as unknown)).toEqual([
+      { id: `evt_${order.id}_OrderFulfilled`, type: 'OrderFulfilled', orderId: order.id },
+    ]);
+  });
+
+  it('retries a receiver that is down, with the same event id and createdAt', async () => {
+    receiver.state.failNext = 2;
+    const { order } = await paidAndFulfilled();
+    await until(() => forOrder(order.id).length >= 3, 'three deliveries');
+    const bodies = forOrder(order.id).map(verified);
+    expect(new Set(bodies.map((body) => body.id))).toEqual(
+      new Set([`evt_${order.id}_OrderFulfilled`]),
+    );
+    expect(new Set(bodies.map((body) => body.createdAt)).size).toBe(1);
+  });
+
+  it('keeps FULFILLED when the optional webhook fails for good', async () => {
+    receiver.state.failNext = 100;
+    const { order } = await paidAndFulfilled();
+    await until(() => forOrder(order.id).length >= 4, 'every attempt');
+    receiver.state.failNext = 0;
+    expect(order.status).toBe('FULFILLED');
+  });
+});
+
+describe('npm start with an invalid flows file', () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'flows-bad-'));
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it.each([
+    [
+      'handlers:\n  OrderShipped: [webhook]\n',
+      /^Invalid flows: .*flows\.yaml:2 handlers\.OrderShipped: unknown event/,
+    ],
+    [
+      'handlers:\n  OrderFulfilled:\n    - webhook: { secretEnv: X }\n',
+      /^Invalid flows: .*flows\.yaml:3 handlers\.OrderFulfilled\[0\]: webhook: url /,
+    ],
+    [
+      'plugins: [./missing.js]\n',
+      /^Invalid flows: .*flows\.yaml:1 plugins\[0\]: plugin \.\/missing\.js cannot be loaded/,
+    ],
+  ])('stops on %j with one line naming the file and place', async (text, message) => {
+    if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
+    const file = join(dir, 'flows.yaml');
+    await writeFile(file, text);
+    const child = spawn(process.execPath, [MAIN], {
+      env: { PATH: process.env['PATH'] ?? '', PORT: '0', FLOWS_CONFIG: file },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(1);
+    const lines = stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(message);
+  });
+});
