@@ -1,7 +1,13 @@
 import type { Connectors } from '../connectors/index.js';
 import type { Order } from '../connectors/orders.js';
 import type { FulfillmentModule, FulfillmentModules } from '../workflows/fulfillment.js';
-import type { CommerceServices, OrderFlow, OrderJobs } from '../workflows/services.js';
+import type {
+  CommerceServices,
+  OrderFlow,
+  OrderJobs,
+  OrderTimelines,
+  TimelineEntry,
+} from '../workflows/services.js';
 import { flowEventId, type FilterPoint, type FlowEventType, type HandlerJob } from './events.js';
 import type { FlowsPlan, HandlerStep } from './flows-plan.js';
 import {
@@ -16,6 +22,8 @@ export interface HandlerJobRun {
   job: HandlerJob;
   /** When the job was added: when its event was raised. */
   raisedAt: Date;
+  /** 1 on the first run. */
+  attempt: number;
   snapshot: Order | undefined;
   services: CommerceServices;
   lastAttempt: boolean;
@@ -35,11 +43,22 @@ export interface FlowEngine {
  * per handler, under an id derived from (event, order, handler), so raising it again (a webhook
  * delivered five times, a retried job, the reconciler) runs nothing twice.
  */
+function timelineEntry(
+  kind: TimelineEntry['kind'],
+  name: string,
+  outcome: TimelineEntry['outcome'],
+  detail: string,
+  staffOnly: boolean,
+): TimelineEntry {
+  return { at: new Date().toISOString(), kind, name, outcome, detail, staffOnly };
+}
+
 export function createFlowEngine(
   plan: FlowsPlan,
   options: {
     connectors: Connectors;
     jobs: OrderJobs;
+    timelines: OrderTimelines;
     secret: (name: string) => string | undefined;
     timeoutMs: number;
   },
@@ -89,13 +108,13 @@ export function createFlowEngine(
 
   const flow: OrderFlow = {
     async raise(type: FlowEventType, order: Order) {
-      const steps = plan.handlers[type];
-      if (steps.length === 0) return;
-      await Promise.all(
-        steps.map((step) =>
+      const entry = timelineEntry('EVENT', type, 'RAISED', order.status, false);
+      await Promise.all([
+        options.timelines.append(order.id, entry, `event:${type}`),
+        ...plan.handlers[type].map((step) =>
           options.jobs.enqueue({ event: type, handler: step.id, orderId: order.id }, order),
         ),
-      );
+      ]);
     },
     async screen(point, check) {
       for (const filter of filters[point]) {
@@ -116,17 +135,47 @@ export function createFlowEngine(
           `no handler ${run.job.handler} on ${run.job.event} in the flows now`,
         );
       }
-      return found.handler({
-        event: {
-          id: flowEventId(run.job.event, run.job.orderId),
-          type: run.job.event,
-          orderId: run.job.orderId,
-          createdAt: run.raisedAt.toISOString(),
-        },
-        snapshot: run.snapshot,
-        services: run.services,
-        lastAttempt: run.lastAttempt,
-      });
+      const { job } = run;
+      const record = async (entry: TimelineEntry, onceKey: string) => {
+        try {
+          await options.timelines.append(job.orderId, entry, onceKey);
+        } catch (error) {
+          // The handler's work is done (or its failure handled): a lost entry must not redo it.
+          run.services.logger.warn({ err: error, orderId: job.orderId }, 'timeline entry lost');
+        }
+      };
+      const key = `handler:${job.event}:${job.handler}`;
+      let outcome: string;
+      try {
+        outcome = await found.handler({
+          event: {
+            id: flowEventId(run.job.event, run.job.orderId),
+            type: run.job.event,
+            orderId: run.job.orderId,
+            createdAt: run.raisedAt.toISOString(),
+          },
+          snapshot: run.snapshot,
+          services: run.services,
+          lastAttempt: run.lastAttempt,
+        });
+      } catch (error) {
+        const final = error instanceof PermanentHandlerError || run.lastAttempt;
+        const reason = error instanceof Error ? error.message : String(error);
+        const entry = timelineEntry(
+          'HANDLER',
+          job.handler,
+          final ? 'FAILED' : 'RETRYING',
+          reason,
+          true,
+        );
+        await record(entry, `${key}:attempt:${run.attempt}`);
+        throw error;
+      }
+      await record(
+        timelineEntry('HANDLER', job.handler, 'SUCCEEDED', outcome, false),
+        `${key}:done`,
+      );
+      return outcome;
     },
     isOptional(job) {
       return handlers.get(`${job.event}/${job.handler}`)?.step.optional ?? false;

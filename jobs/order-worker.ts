@@ -53,6 +53,7 @@ export async function startOrderWorker(options: {
       return await flows.runHandler({
         job: handlerJob,
         raisedAt: new Date(job.timestamp),
+        attempt: job.attemptsMade + 1,
         // Only a first run starts from the snapshot: a retry's would be stale.
         snapshot: job.attemptsMade === 0 ? job.data.order : undefined,
         services,

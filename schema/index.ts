@@ -10,6 +10,7 @@ const SCHEMA_FILES = [
   'orders.graphql',
   'payments.graphql',
   'enrollments.graphql',
+  'flows.graphql',
 ];
 
 // The .graphql files stay in schema/ at the project root; the compiled module runs from dist/schema/.

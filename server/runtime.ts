@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
 import { createFlowEngine } from '../flows/engine.js';
 import type { FlowsPlan } from '../flows/flows-plan.js';
+import { createRedisTimelines } from '../flows/redis-timelines.js';
 import { createOrderQueue, type OrderQueue } from '../jobs/order-queue.js';
 import { startOrderWorker, type OrderWorker } from '../jobs/order-worker.js';
 import { createOrderEventPublisher } from '../subscriptions/order-events.js';
@@ -58,9 +59,11 @@ export function createCommerceRuntime(options: {
     attempts: config.jobs.attempts,
     backoffMs: config.jobs.backoffMs,
   });
+  const timelines = createRedisTimelines(redis, prefix);
   const flows = createFlowEngine(options.flows, {
     connectors,
     jobs: queue.jobs,
+    timelines,
     secret: config.flows.secret,
     timeoutMs: config.upstreamTimeoutMs,
   });
@@ -68,6 +71,7 @@ export function createCommerceRuntime(options: {
     connectors,
     jobs: queue.jobs,
     flow: flows.flow,
+    timelines,
     events: createOrderEventPublisher(redis, prefix),
     purchases: createRedisPurchaseRegistry(redis, prefix),
     logger,

@@ -12,6 +12,7 @@ export interface CommerceServices {
   connectors: Connectors;
   jobs: OrderJobs;
   flow: OrderFlow;
+  timelines: OrderTimelines;
   events: OrderEvents;
   purchases: PurchaseRegistry;
   logger: Logger;
@@ -32,6 +33,28 @@ export interface OrderJobs {
   rerun(job: HandlerJob): Promise<void>;
   /** Whether the handler's job is waiting, delayed or running. */
   isPending(job: HandlerJob): Promise<boolean>;
+}
+
+/** One line of an order's timeline (CONTRACT §7). */
+export interface TimelineEntry {
+  at: string;
+  kind: 'EVENT' | 'HANDLER' | 'FILTER';
+  name: string;
+  outcome: 'RAISED' | 'SUCCEEDED' | 'RETRYING' | 'FAILED' | 'ALLOWED';
+  detail: string | null;
+  /** The detail is for staff only (an upstream's error, a retry's reason). */
+  staffOnly: boolean;
+}
+
+/** Each order's timeline: appended as things happen, kept across restarts, bounded in length. */
+export interface OrderTimelines {
+  /**
+   * Appends the entry unless an entry with the same `onceKey` was appended before: an event
+   * raised many times (a webhook delivered five times) shows once.
+   */
+  append(orderId: string, entry: TimelineEntry, onceKey: string): Promise<void>;
+  /** Oldest first. */
+  list(orderId: string): Promise<TimelineEntry[]>;
 }
 
 /** What a filter point is asked about: the buyer and what they are about to buy. */

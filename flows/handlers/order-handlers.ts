@@ -1,4 +1,5 @@
 import { fulfillOrder } from '../../workflows/fulfillment.js';
+import type { Order } from '../../connectors/orders.js';
 import { completeRefund } from '../../workflows/refund.js';
 import { defineHandler, PermanentHandlerError } from '../plugin-api.js';
 
@@ -18,9 +19,9 @@ export const fulfillmentHandler = defineHandler({
       run.snapshot,
     );
     if (order.status === 'FULFILLMENT_ERROR') {
-      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}`);
+      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}: ${linesOf(order)}`);
     }
-    return order.status;
+    return `${order.status}: ${linesOf(order)}`;
   },
 });
 
@@ -31,8 +32,13 @@ export const revocationHandler = defineHandler({
       lastAttempt: run.lastAttempt,
     });
     if (order.status === 'REFUND_ERROR') {
-      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}`);
+      throw new PermanentHandlerError(`order ${order.id} ended ${order.status}: ${linesOf(order)}`);
     }
-    return order.status;
+    return `${order.status}: ${linesOf(order)}`;
   },
 });
+
+/** What the modules made of each line, e.g. `verified seat SKU-1 FULFILLED`. */
+function linesOf(order: Order): string {
+  return order.lines.map((line) => `${line.mode} seat ${line.sku} ${line.status}`).join(', ');
+}

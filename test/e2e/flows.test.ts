@@ -17,11 +17,26 @@ import {
 } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { startReceiver, type ReceivedWebhook } from '../support/receiver.js';
+import { contractOperationIn, readContract } from '../contract/operations.js';
+import { contractOperation, graphql, tokenFor } from '../support/client.js';
 
 const DS201 = 'course-v1:SandboxX+DS201+3T2026';
 const SECRET = 'crm-webhook-secret';
 const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
 const EXAMPLE_PLUGIN = resolve('examples/plugins/audit-log.js');
+
+const TIMELINE = contractOperationIn(
+  readContract(fileURLToPath(new URL('../contract/flows.graphql', import.meta.url))),
+  'OrderTimeline',
+);
+
+interface TimelineView {
+  at: string;
+  kind: string;
+  name: string;
+  outcome: string;
+  detail: string | null;
+}
 
 interface WebhookBody {
   id: string;
@@ -165,6 +180,73 @@ describe('flows from a flows file', () => {
       new Set([`evt_${order.id}_OrderFulfilled`]),
     );
     expect(new Set(bodies.map((body) => body.createdAt)).size).toBe(1);
+  });
+
+  it('keeps the order’s timeline: placed, paid, fulfillment, the handlers and the refund, in order', async () => {
+    receiver.state.failNext = 1;
+    const { order, token } = await paidAndFulfilled();
+    await until(() => forOrder(order.id).length >= 2, 'the retried webhook');
+    const refunded = await graphql(
+      gw.url,
+      contractOperation('RefundOrder'),
+      { input: { orderId: order.id, reason: 'changed my mind', idempotencyKey: randomUUID() } },
+      { token },
+    );
+    expect(refunded.body.errors).toBeUndefined();
+    await waitForOrderStatus(gw.url, token, order.id, 'REFUNDED');
+
+    const timeline = async (asToken: string) => {
+      const response = await graphql<{ order: { timeline: TimelineView[] } | null }>(
+        gw.url,
+        TIMELINE,
+        { id: order.id },
+        { token: asToken },
+      );
+      expect(response.body.errors).toBeUndefined();
+      return response.body.data!.order?.timeline ?? null;
+    };
+    let owners: TimelineView[] = [];
+    await until(async () => {
+      owners = (await timeline(token)) ?? [];
+      return owners.some((entry) => entry.name === 'OrderRefunded');
+    }, 'OrderRefunded in the timeline');
+    const line = (entry: TimelineView) => `${entry.kind} ${entry.name} ${entry.outcome}`;
+    const events = owners.filter((entry) => entry.kind === 'EVENT').map(line);
+    expect(events).toEqual([
+      'EVENT OrderPlaced RAISED',
+      'EVENT OrderPaid RAISED',
+      'EVENT OrderFulfilled RAISED',
+      'EVENT RefundRequested RAISED',
+      'EVENT OrderRefunded RAISED',
+    ]);
+    const fulfillment = owners.find((entry) => entry.name === 'fulfillment');
+    expect(fulfillment).toMatchObject({ outcome: 'SUCCEEDED' });
+    expect(fulfillment?.detail).toMatch(/^FULFILLED: verified seat \S+ FULFILLED$/);
+    // The webhook's failed attempt is there for the owner, its reason for staff only.
+    const webhookEntries = owners.filter((entry) => entry.name === 'webhook');
+    expect(webhookEntries.map((entry) => [entry.outcome, entry.detail])).toEqual([
+      ['RETRYING', null],
+      ['SUCCEEDED', 'delivered (200)'],
+    ]);
+    expect(
+      owners.some((entry) => entry.name === 'audit-log' && entry.outcome === 'SUCCEEDED'),
+    ).toBe(true);
+    expect(owners.find((entry) => entry.name === 'revocation')?.detail).toMatch(/^REFUNDED: /);
+    const times = owners.map((entry) => Date.parse(entry.at));
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+    const placedAt = owners.findIndex((entry) => entry.name === 'OrderPlaced');
+    const fulfilledAt = owners.findIndex((entry) => entry.name === 'fulfillment');
+    const refundAt = owners.findIndex((entry) => entry.name === 'RefundRequested');
+    expect(placedAt).toBeLessThan(fulfilledAt);
+    expect(fulfilledAt).toBeLessThan(refundAt);
+
+    const staffs = (await timeline(await tokenFor('staff')))!;
+    expect(staffs.map(line)).toEqual(owners.map(line));
+    expect(staffs.find((entry) => entry.name === 'webhook')?.detail).toBe(
+      'webhook receiver answered 503',
+    );
+    const stranger = await newLearner('stranger');
+    expect(await timeline(stranger.token)).toBeNull();
   });
 
   it('keeps FULFILLED when the optional webhook fails for good', async () => {

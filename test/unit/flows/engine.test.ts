@@ -109,6 +109,7 @@ describe('the flows engine', () => {
       memory.engine.runHandler({
         job: { event: 'OrderPlaced', handler: 'gone', orderId: order.id },
         raisedAt: new Date(),
+        attempt: 1,
         snapshot: undefined,
         services: memory.services,
         lastAttempt: false,

@@ -8,7 +8,12 @@ import { createFlowEngine, type FlowEngine } from '../../../flows/engine.js';
 import type { HandlerJob } from '../../../flows/events.js';
 import type { FlowsPlan } from '../../../flows/flows-plan.js';
 import { PermanentHandlerError } from '../../../flows/plugin-api.js';
-import type { CommerceServices, OrderJobs } from '../../../workflows/services.js';
+import type {
+  CommerceServices,
+  OrderJobs,
+  OrderTimelines,
+  TimelineEntry,
+} from '../../../workflows/services.js';
 
 /**
  * In-memory stand-ins for the order system, the LMS and the queue, so the engine and the order
@@ -115,6 +120,22 @@ export function inMemoryLms(): EnrollmentConnector & { enrolls: string[]; refuse
   return lms;
 }
 
+/** Timelines as the Redis ones behave: once per key, oldest first. */
+export function inMemoryTimelines(): OrderTimelines {
+  const entries = new Map<string, TimelineEntry[]>();
+  const once = new Set<string>();
+  return {
+    append(orderId, entry, onceKey) {
+      if (!once.has(`${orderId}/${onceKey}`)) {
+        once.add(`${orderId}/${onceKey}`);
+        entries.set(orderId, [...(entries.get(orderId) ?? []), entry]);
+      }
+      return Promise.resolve();
+    },
+    list: (orderId) => Promise.resolve(entries.get(orderId) ?? []),
+  };
+}
+
 interface QueuedJob {
   job: HandlerJob;
   snapshot: Order | undefined;
@@ -157,6 +178,7 @@ export function inMemoryJobs(attempts = 3): OrderJobs & {
           queued.outcome = await engine.runHandler({
             job: queued.job,
             raisedAt: new Date(0),
+            attempt: queued.attemptsMade + 1,
             snapshot: queued.attemptsMade === 0 ? queued.snapshot : undefined,
             services,
             lastAttempt: queued.attemptsMade + 1 >= attempts,
@@ -204,9 +226,11 @@ export function inMemoryServices(plan: FlowsPlan) {
     payments,
     catalog: {} as Connectors['catalog'],
   } satisfies Connectors;
+  const timelines = inMemoryTimelines();
   const engine = createFlowEngine(plan, {
     connectors,
     jobs,
+    timelines,
     secret: () => undefined,
     timeoutMs: 1000,
   });
@@ -214,6 +238,7 @@ export function inMemoryServices(plan: FlowsPlan) {
     connectors,
     jobs,
     flow: engine.flow,
+    timelines,
     events: { publish: (order) => Promise.resolve(void published.push(order)) },
     purchases: {
       find: unused,
@@ -230,6 +255,7 @@ export function inMemoryServices(plan: FlowsPlan) {
     orders,
     lms,
     jobs,
+    timelines,
     published,
     drain: () => jobs.drain(engine, services),
   };
