@@ -7,6 +7,7 @@ import { DiscoveryCatalogConnector } from './discovery/discovery-catalog.js';
 import type { EnrollmentConnector } from './enrollment.js';
 import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
 import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
+import { createSmtpMailer, type Mailer } from './mail/smtp-mailer.js';
 import type { OrderConnector } from './orders.js';
 import type { PaymentConnector } from './payments.js';
 import { StripePaymentConnector } from './stripe/stripe-payments.js';
@@ -19,6 +20,8 @@ export interface Connectors {
   enrollment: EnrollmentConnector;
   payments: PaymentConnector;
   orders: OrderConnector;
+  /** Null when no SMTP server is configured (production without SMTP_URL). */
+  mail: Mailer | null;
 }
 
 /** Base URLs have no trailing slash and no API path. */
@@ -34,6 +37,8 @@ export interface ConnectorSettings {
     clientId: string;
     clientSecret: string;
   };
+  /** Outbound mail; none when absent or null. */
+  smtp?: { url: string; from: string } | null;
 }
 
 export interface ConnectorOptions {
@@ -85,6 +90,7 @@ export function createConnectors(
       keyPrefix,
       webhookSecret: settings.stripe.webhookSecret,
     }),
+    mail: settings.smtp ? createSmtpMailer({ ...settings.smtp, timeoutMs }) : null,
     orders: new CommercetoolsOrderConnector(
       ctApi,
       new CommercetoolsTokenProvider(ctAuth, ct),

@@ -1,5 +1,6 @@
 import { FILTER_POINTS, FLOW_EVENTS, type FilterPoint, type FlowEventType } from './events.js';
 import { fulfillmentHandler, revocationHandler } from './handlers/order-handlers.js';
+import { receiptEmailHandler } from './handlers/receipt-email.js';
 import { webhookHandler } from './handlers/webhook.js';
 import { BUILT_IN_MODULES } from './modules/index.js';
 import type {
@@ -42,6 +43,7 @@ const BUILT_INS: readonly FlowDefinition[] = [
   fulfillmentHandler,
   revocationHandler,
   webhookHandler,
+  receiptEmailHandler,
   ...BUILT_IN_MODULES,
 ];
 

@@ -30,6 +30,8 @@ const sandbox = await startSandbox({
     lms: basePort + 2,
     stripe: basePort + 3,
     commercetools: basePort + 4,
+    mail: basePort + 5,
+    mailbox: basePort + 6,
   },
   latencyMs,
   webhookUrl,
@@ -55,6 +57,7 @@ const environment: Record<string, string | undefined> = {
   JWT_ISSUER: credentials.jwt.issuer,
   JWT_AUDIENCE: credentials.jwt.audience,
   JWT_SECRET_KEY: credentials.jwt.secretKey,
+  SMTP_URL: sandbox.urls.smtp,
 };
 
 const lines = [
@@ -64,6 +67,7 @@ const lines = [
   ...Object.entries(environment).map(([name, value]) => `  export ${name}='${value ?? ''}'`),
   '',
   `Stripe webhooks go to ${webhookUrl} (change: PUT ${sandbox.urls.stripe}/__sandbox/webhooks {"url": "…"})`,
+  `Mails sent to the sandbox SMTP server: GET ${sandbox.urls.mailbox}/mails`,
   latencyMs > 0 ? `Every upstream request is delayed by ${latencyMs} ms.` : '',
   `Demo users: ${Object.values(DEMO_USERS)
     .map((user) => `${user.username} (${user.userId}${user.administrator ? ', staff' : ''})`)

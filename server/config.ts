@@ -29,6 +29,8 @@ export interface GatewayConfig {
   logLevel: string;
   jobs: JobsConfig;
   flows: FlowsConfig;
+  /** Outbound mail (receipts): SMTP_URL, or null where the sandbox's SMTP server serves. */
+  mail: { smtpUrl: string | null; from: string };
 }
 
 export interface FlowsConfig {
@@ -85,6 +87,8 @@ export interface UpstreamsConfig {
   lms: LmsConfig;
   stripe: StripeConfig;
   commercetools: CommercetoolsConfig;
+  /** Null in production without SMTP_URL: the flows may then send no mail. */
+  smtp: { url: string; from: string } | null;
 }
 
 /** Thrown for invalid configuration; main prints its one-line message and exits. */
@@ -173,6 +177,8 @@ const environmentSchema = z.object({
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
   FLOWS_CONFIG: z.string().min(1).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -290,6 +296,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       reconcileEveryMs: Math.round(env.RECONCILE_INTERVAL_SECONDS * 1000),
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
     },
+    mail: { smtpUrl: env.SMTP_URL ?? null, from: env.SMTP_FROM },
     flows: {
       file: env.FLOWS_CONFIG ?? null,
       moduleByMode: env.FULFILLMENT_MODULES,

@@ -45,6 +45,7 @@ export function createCommerceRuntime(options: {
       lms: upstreams.lms,
       stripe: upstreams.stripe,
       commercetools: upstreams.commercetools,
+      smtp: upstreams.smtp,
     },
     {
       redis,

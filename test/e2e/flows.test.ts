@@ -85,6 +85,7 @@ describe('flows from a flows file', () => {
         'handlers:',
         '  OrderPaid: [fulfillment]',
         '  OrderFulfilled:',
+        '    - receipt-email',
         `    - webhook: { url: "${receiver.url}", secretEnv: CRM_WEBHOOK_SECRET, optional: true }`,
         `    - audit-log: { file: "${auditFile}" }`,
         'plugins:',
@@ -140,6 +141,12 @@ describe('flows from a flows file', () => {
     return { ...learner, order };
   }
 
+  const mailsFor = async (orderNumber: string) => {
+    const response = await fetch(`${gw.sandbox.urls.mailbox}/mails`);
+    const mails = (await response.json()) as { to: string[]; subject: string; raw: string }[];
+    return mails.filter((mail) => mail.subject.includes(orderNumber));
+  };
+
   const forOrder = (orderId: string) =>
     receiver.received.filter((webhook) => webhook.body.includes(`"id":"${orderId}"`));
 
@@ -158,6 +165,13 @@ describe('flows from a flows file', () => {
     });
     expect(sent.data.order.total.amount).toBe(order.total.amount);
     expect(enrollmentPosts(gw.sandbox) - before).toBe(1);
+
+    await until(async () => (await mailsFor(order.number)).length > 0, 'the receipt');
+    const mails = await mailsFor(order.number);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.subject).toBe(`Your receipt: order ${order.number}`);
+    expect(mails[0]!.raw).toContain(`Total: ${order.total.amount} ${order.total.currencyCode}`);
+    expect(mails[0]!.raw).toContain(DS201);
 
     await until(
       async () => (await readFile(auditFile, 'utf8').catch(() => '')).includes(order.id),
@@ -180,6 +194,15 @@ describe('flows from a flows file', () => {
       new Set([`evt_${order.id}_OrderFulfilled`]),
     );
     expect(new Set(bodies.map((body) => body.createdAt)).size).toBe(1);
+  });
+
+  it('sends the receipt on a retry when the SMTP server refuses twice', async () => {
+    gw.sandbox.mail!.refuseNext(2);
+    const { order, username } = await paidAndFulfilled();
+    await until(async () => (await mailsFor(order.number)).length > 0, 'the receipt', 15_000);
+    const mails = await mailsFor(order.number);
+    expect(mails).toHaveLength(1);
+    expect(mails[0]!.to).toEqual([`${username}@example.com`]);
   });
 
   it('keeps the order’s timeline: placed, paid, fulfillment, the handlers and the refund, in order', async () => {

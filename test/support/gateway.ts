@@ -112,6 +112,7 @@ export function sandboxEnvironment(sandbox: Sandbox): Record<string, string> {
     COMMERCETOOLS_PROJECT_KEY: credentials.commercetools.projectKey,
     COMMERCETOOLS_CLIENT_ID: credentials.commercetools.clientId,
     COMMERCETOOLS_CLIENT_SECRET: credentials.commercetools.clientSecret,
+    SMTP_URL: urls.smtp ?? '',
     JWT_ISSUER: SANDBOX_CREDENTIALS.jwt.issuer,
     JWT_AUDIENCE: SANDBOX_CREDENTIALS.jwt.audience,
     JWT_SECRET_KEY: SANDBOX_CREDENTIALS.jwt.secretKey,

@@ -47,6 +47,7 @@ export function inMemoryOrders(): OrderConnector & { orders: Map<string, Order> 
         number: input.number,
         ownerId: input.ownerId,
         ownerUsername: input.ownerUsername,
+        ownerEmail: input.ownerEmail,
         status: input.status,
         placedAt: new Date().toISOString(),
         total: input.total,
@@ -225,6 +226,7 @@ export function inMemoryServices(plan: FlowsPlan) {
     enrollment: lms,
     payments,
     catalog: {} as Connectors['catalog'],
+    mail: null,
   } satisfies Connectors;
   const timelines = inMemoryTimelines();
   const engine = createFlowEngine(plan, {
