@@ -8,6 +8,7 @@ import type { EnrollmentConnector } from './enrollment.js';
 import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
 import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
 import { createSmtpMailer, type Mailer } from './mail/smtp-mailer.js';
+import { createCslScreening, type ScreeningConnector } from './screening/csl-screening.js';
 import type { OrderConnector } from './orders.js';
 import type { PaymentConnector } from './payments.js';
 import { StripePaymentConnector } from './stripe/stripe-payments.js';
@@ -22,6 +23,8 @@ export interface Connectors {
   orders: OrderConnector;
   /** Null when no SMTP server is configured (production without SMTP_URL). */
   mail: Mailer | null;
+  /** Null when no screening API is configured (production without SCREENING_URL). */
+  screening: ScreeningConnector | null;
 }
 
 /** Base URLs have no trailing slash and no API path. */
@@ -39,6 +42,8 @@ export interface ConnectorSettings {
   };
   /** Outbound mail; none when absent or null. */
   smtp?: { url: string; from: string } | null;
+  /** The Consolidated Screening List API; none when absent or null. */
+  screening?: { url: string; apiKey: string } | null;
 }
 
 export interface ConnectorOptions {
@@ -91,6 +96,16 @@ export function createConnectors(
       webhookSecret: settings.stripe.webhookSecret,
     }),
     mail: settings.smtp ? createSmtpMailer({ ...settings.smtp, timeoutMs }) : null,
+    screening: settings.screening
+      ? createCslScreening(
+          createHttpClient({
+            ...common,
+            upstream: 'screening',
+            baseUrl: settings.screening.url,
+            headers: { 'subscription-key': settings.screening.apiKey },
+          }),
+        )
+      : null,
     orders: new CommercetoolsOrderConnector(
       ctApi,
       new CommercetoolsTokenProvider(ctAuth, ct),

@@ -1,5 +1,6 @@
 import { FILTER_POINTS, FLOW_EVENTS, type FilterPoint, type FlowEventType } from './events.js';
 import { fulfillmentHandler, revocationHandler } from './handlers/order-handlers.js';
+import { sanctionsScreeningFilter } from './filters/sanctions-screening.js';
 import { receiptEmailHandler } from './handlers/receipt-email.js';
 import { webhookHandler } from './handlers/webhook.js';
 import { BUILT_IN_MODULES } from './modules/index.js';
@@ -44,6 +45,7 @@ const BUILT_INS: readonly FlowDefinition[] = [
   revocationHandler,
   webhookHandler,
   receiptEmailHandler,
+  sanctionsScreeningFilter,
   ...BUILT_IN_MODULES,
 ];
 

@@ -6,6 +6,7 @@ import { DEVELOPMENT_JWT } from '../server/development-jwt.js';
  */
 export const SANDBOX_CREDENTIALS = {
   lmsApiKey: 'sandbox-lms-api-key',
+  screeningApiKey: 'sandbox-screening-key',
   stripeSecretKey: 'sk_test_sandbox',
   stripeWebhookSecret: 'whsec_sandbox',
   commercetools: {
@@ -20,6 +21,7 @@ export const SANDBOX_CREDENTIALS = {
 
 export type SandboxCredentials = {
   lmsApiKey: string;
+  screeningApiKey: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;
   commercetools: { projectKey: string; clientId: string; clientSecret: string };

@@ -16,6 +16,7 @@ import {
 } from './commercetools.js';
 import { isRecord, startHttpServer } from './http-server.js';
 import { startMailSandbox, type SandboxMailServer } from './mail.js';
+import { startScreeningSandbox, type SandboxScreeningServer } from './screening.js';
 import type { HttpServerOptions, SandboxServer, SandboxUpstream } from './http-server.js';
 
 export type { SandboxCredentials } from './credentials.js';
@@ -24,8 +25,11 @@ export type { SandboxWebhookEvent, WebhookDelivery } from './stripe-webhooks.js'
 export { signStripePayload } from './stripe-webhooks.js';
 export type { SandboxMail, SandboxMailServer } from './mail.js';
 
-/** Besides the four HTTP upstreams: `mail`, an SMTP server with a mailbox to read over HTTP. */
-export type SandboxService = SandboxUpstream | 'mail';
+/**
+ * Besides the four HTTP upstreams: `mail`, an SMTP server with a mailbox to read over HTTP, and
+ * `screening`, the Consolidated Screening List's search.
+ */
+export type SandboxService = SandboxUpstream | 'mail' | 'screening';
 
 export const SANDBOX_UPSTREAMS: readonly SandboxUpstream[] = [
   'discovery',
@@ -74,12 +78,14 @@ export interface Sandbox {
     smtp?: string;
     /** The mailbox's HTTP base: `GET <mailbox>/mails`. */
     mailbox?: string;
+    screening?: string;
   };
   readonly discovery?: SandboxServer;
   readonly lms?: SandboxServer;
   readonly stripe?: SandboxStripeServer;
   readonly commercetools?: SandboxServer;
   readonly mail?: SandboxMailServer;
+  readonly screening?: SandboxScreeningServer;
   readonly credentials: SandboxCredentials;
   close(): Promise<void>;
 }
@@ -88,7 +94,7 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const credentials = options.credentials ?? SANDBOX_CREDENTIALS;
   const seed = options.seed ?? true;
-  const only = new Set<SandboxService>(options.only ?? [...SANDBOX_UPSTREAMS, 'mail']);
+  const only = new Set<SandboxService>(options.only ?? [...SANDBOX_UPSTREAMS, 'mail', 'screening']);
   const orders = seed ? DEMO_ORDERS : [];
   const common = (
     name: SandboxUpstream,
@@ -148,8 +154,19 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         )
       : undefined;
 
+    const screening = only.has('screening')
+      ? await track(
+          startScreeningSandbox({
+            host: options.host ?? '127.0.0.1',
+            port: options.ports?.screening ?? 0,
+            apiKey: credentials.screeningApiKey,
+          }),
+        )
+      : undefined;
+
     return {
       urls: {
+        screening: screening?.url,
         smtp: mail?.smtpUrl,
         mailbox: mail?.url,
         discovery: discovery?.url,
@@ -163,6 +180,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       stripe,
       commercetools,
       mail,
+      screening,
       credentials,
       close: async () => {
         await Promise.all(started.map((server) => server.close()));

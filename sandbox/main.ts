@@ -32,6 +32,7 @@ const sandbox = await startSandbox({
     commercetools: basePort + 4,
     mail: basePort + 5,
     mailbox: basePort + 6,
+    screening: basePort + 7,
   },
   latencyMs,
   webhookUrl,
@@ -58,6 +59,8 @@ const environment: Record<string, string | undefined> = {
   JWT_AUDIENCE: credentials.jwt.audience,
   JWT_SECRET_KEY: credentials.jwt.secretKey,
   SMTP_URL: sandbox.urls.smtp,
+  SCREENING_URL: sandbox.urls.screening,
+  SCREENING_API_KEY: credentials.screeningApiKey,
 };
 
 const lines = [

@@ -31,6 +31,8 @@ export interface GatewayConfig {
   flows: FlowsConfig;
   /** Outbound mail (receipts): SMTP_URL, or null where the sandbox's SMTP server serves. */
   mail: { smtpUrl: string | null; from: string };
+  /** The Consolidated Screening List API, or null where the sandbox serves it. */
+  screening: { url: string; apiKey: string } | null;
 }
 
 export interface FlowsConfig {
@@ -89,6 +91,8 @@ export interface UpstreamsConfig {
   commercetools: CommercetoolsConfig;
   /** Null in production without SMTP_URL: the flows may then send no mail. */
   smtp: { url: string; from: string } | null;
+  /** Null in production without SCREENING_URL: sanctions screening then refuses every purchase. */
+  screening: { url: string; apiKey: string } | null;
 }
 
 /** Thrown for invalid configuration; main prints its one-line message and exits. */
@@ -179,6 +183,8 @@ const environmentSchema = z.object({
   FLOWS_CONFIG: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   SMTP_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
+  SCREENING_URL: baseUrl.optional(),
+  SCREENING_API_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -297,6 +303,12 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
     },
     mail: { smtpUrl: env.SMTP_URL ?? null, from: env.SMTP_FROM },
+    screening: env.SCREENING_URL
+      ? {
+          url: env.SCREENING_URL,
+          apiKey: requireWith('SCREENING_API_KEY', env.SCREENING_API_KEY, 'SCREENING_URL'),
+        }
+      : null,
     flows: {
       file: env.FLOWS_CONFIG ?? null,
       moduleByMode: env.FULFILLMENT_MODULES,

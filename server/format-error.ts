@@ -35,6 +35,7 @@ const UPSTREAM_LABELS: Record<UpstreamName, string> = {
   enrollment: 'The enrollment service',
   payments: 'The payment service',
   orders: 'The order service',
+  screening: 'The screening service',
 };
 
 /**

@@ -46,6 +46,7 @@ export function createCommerceRuntime(options: {
       stripe: upstreams.stripe,
       commercetools: upstreams.commercetools,
       smtp: upstreams.smtp,
+      screening: upstreams.screening,
     },
     {
       redis,

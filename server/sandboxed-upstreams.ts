@@ -22,6 +22,7 @@ export async function resolveUpstreams(
   if (!configured.stripe) missing.push('stripe');
   if (!configured.commercetools) missing.push('commercetools');
   if (!config.mail.smtpUrl && config.nodeEnv !== 'production') missing.push('mail');
+  if (!config.screening && config.nodeEnv !== 'production') missing.push('screening');
 
   let sandbox: Sandbox | null = null;
   if (missing.length > 0) {
@@ -37,6 +38,7 @@ export async function resolveUpstreams(
         commercetools: port(4),
         mail: port(5),
         mailbox: port(6),
+        screening: port(7),
       },
       // The sandbox LMS signs tokens the gateway accepts: with its secret, issuer and audience.
       credentials: {
@@ -75,7 +77,9 @@ export async function upstreamsOfRunningSandbox(
       stripe: at(3),
       commercetoolsApi: at(4),
       commercetoolsAuth: at(4),
-      ...(config.nodeEnv === 'production' ? {} : { smtp: `smtp://127.0.0.1:${basePort + 5}` }),
+      ...(config.nodeEnv === 'production'
+        ? {}
+        : { smtp: `smtp://127.0.0.1:${basePort + 5}`, screening: at(7) }),
     },
     SANDBOX_CREDENTIALS,
   );
@@ -94,6 +98,9 @@ function fillFromSandbox(
   const smtpUrl = config.mail.smtpUrl ?? urls.smtp;
   return {
     smtp: smtpUrl ? { url: smtpUrl, from: config.mail.from } : null,
+    screening:
+      config.screening ??
+      (urls.screening ? { url: urls.screening, apiKey: credentials?.screeningApiKey ?? '' } : null),
     discovery: configured.discovery ?? { url: served('discovery', urls.discovery) },
     lms: configured.lms ?? {
       url: served('lms', urls.lms),

@@ -73,7 +73,12 @@ export async function purchase(
         return { order: null, payment: null, userErrors: quote.userErrors };
       }
       const refusal = await ctx.flow.screen('purchase', {
-        buyer: { userId: viewer.userId, username: viewer.username, email: viewer.email },
+        buyer: {
+          userId: viewer.userId,
+          username: viewer.username,
+          email: viewer.email,
+          name: viewer.name,
+        },
         skus: input.skus,
       });
       if (refusal) return { order: null, payment: null, userErrors: [refusal] };

@@ -59,7 +59,7 @@ export interface OrderTimelines {
 
 /** What a filter point is asked about: the buyer and what they are about to buy. */
 export interface PurchaseCheck {
-  buyer: { userId: string; username: string; email: string | null };
+  buyer: { userId: string; username: string; email: string | null; name: string | null };
   skus: readonly string[];
 }
 

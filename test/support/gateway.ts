@@ -113,6 +113,8 @@ export function sandboxEnvironment(sandbox: Sandbox): Record<string, string> {
     COMMERCETOOLS_CLIENT_ID: credentials.commercetools.clientId,
     COMMERCETOOLS_CLIENT_SECRET: credentials.commercetools.clientSecret,
     SMTP_URL: urls.smtp ?? '',
+    SCREENING_URL: urls.screening ?? '',
+    SCREENING_API_KEY: credentials.screeningApiKey,
     JWT_ISSUER: SANDBOX_CREDENTIALS.jwt.issuer,
     JWT_AUDIENCE: SANDBOX_CREDENTIALS.jwt.audience,
     JWT_SECRET_KEY: SANDBOX_CREDENTIALS.jwt.secretKey,

@@ -161,7 +161,10 @@ describe('the flows engine', () => {
       definitions: catalogOf([allow, refuse]).catalog,
     };
     const memory = inMemoryServices(plan);
-    const check = { buyer: { userId: '7', username: 'alice', email: null }, skus: ['SEAT-1'] };
+    const check = {
+      buyer: { userId: '7', username: 'alice', email: null, name: null },
+      skus: ['SEAT-1'],
+    };
     await expect(memory.services.flow.screen('purchase', check)).resolves.toMatchObject({
       code: 'PURCHASE_NOT_ALLOWED',
     });

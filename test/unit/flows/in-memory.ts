@@ -227,6 +227,7 @@ export function inMemoryServices(plan: FlowsPlan) {
     payments,
     catalog: {} as Connectors['catalog'],
     mail: null,
+    screening: null,
   } satisfies Connectors;
   const timelines = inMemoryTimelines();
   const engine = createFlowEngine(plan, {
