@@ -47,7 +47,7 @@ function timelineEntry(
   kind: TimelineEntry['kind'],
   name: string,
   outcome: TimelineEntry['outcome'],
-  detail: string,
+  detail: string | null,
   staffOnly: boolean,
 ): TimelineEntry {
   return { at: new Date().toISOString(), kind, name, outcome, detail, staffOnly };
@@ -109,6 +109,16 @@ export function createFlowEngine(
   const flow: OrderFlow = {
     async raise(type: FlowEventType, order: Order) {
       const entry = timelineEntry('EVENT', type, 'RAISED', order.status, false);
+      // An order exists only when every purchase filter let it through: they show before it.
+      const allowed =
+        type === 'OrderPlaced'
+          ? plan.filters.purchase.map((name) =>
+              timelineEntry('FILTER', name, 'ALLOWED', null, false),
+            )
+          : [];
+      for (const filter of allowed) {
+        await options.timelines.append(order.id, filter, `filter:${filter.name}`);
+      }
       await Promise.all([
         options.timelines.append(order.id, entry, `event:${type}`),
         ...plan.handlers[type].map((step) =>

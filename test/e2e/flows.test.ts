@@ -281,6 +281,73 @@ describe('flows from a flows file', () => {
   });
 });
 
+describe('npm run flows', () => {
+  const CLI = fileURLToPath(new URL('../../dist/server/flows-cli.js', import.meta.url));
+  const run = async (args: string[], environment: Record<string, string>) => {
+    if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run npm run build`);
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { PATH: process.env['PATH'] ?? '', ...environment },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    return { code, stdout, stderr };
+  };
+
+  it('prints the validated flows of FLOWS_CONFIG, and as a Mermaid flowchart', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'flows-cli-'));
+    try {
+      const file = join(dir, 'flows.yaml');
+      await writeFile(
+        file,
+        [
+          'filters: { purchase: [sanctions-screening] }',
+          'handlers:',
+          '  OrderFulfilled: [receipt-email]',
+          '  OrderRefunded:',
+          '    - receipt-email: { optional: true }',
+          'fulfillment: { verified: enrollment }',
+        ].join('\n'),
+      );
+      const text = await run([], { FLOWS_CONFIG: file });
+      expect(text.code).toBe(0);
+      expect(text.stdout).toContain('  purchase: sanctions-screening\n');
+      expect(text.stdout).toContain('  OrderRefunded: receipt-email (optional)\n');
+      const mermaid = await run(['--mermaid'], { FLOWS_CONFIG: file });
+      expect(mermaid.code).toBe(0);
+      expect(mermaid.stdout.split('\n')).toEqual([
+        'flowchart LR',
+        '  purchase[/"purchase"/]',
+        '  purchase --> filter_0_sanctions_screening{{"sanctions-screening"}}',
+        '  filter_0_sanctions_screening --> OrderPlaced(["OrderPlaced"])',
+        '  payment[/"payment"/] --> OrderPaid(["OrderPaid"])',
+        '  OrderPaid --> h_fulfillment["fulfillment"]',
+        '  payment[/"payment"/] --> PaymentFailed(["PaymentFailed"])',
+        '  h_fulfillment -.-> OrderFulfilled(["OrderFulfilled"])',
+        '  OrderFulfilled --> h_receipt_email["receipt-email"]',
+        '  h_fulfillment -.-> FulfillmentFailed(["FulfillmentFailed"])',
+        '  refundOrder[/"refundOrder"/] --> RefundRequested(["RefundRequested"])',
+        '  RefundRequested --> h_revocation["revocation"]',
+        '  h_revocation -.-> OrderRefunded(["OrderRefunded"])',
+        '  OrderRefunded -.-> h_receipt_email["receipt-email"]',
+        '  h_fulfillment --> m_enrollment[["enrollment: verified"]]',
+        '',
+      ]);
+      const bad = await run(['--mermaid'], { FLOWS_CONFIG: join(dir, 'absent.yaml') });
+      expect(bad.code).toBe(1);
+      expect(bad.stdout).toBe('');
+      expect(bad.stderr.trim().split('\n')).toEqual([
+        `Invalid flows: ${join(dir, 'absent.yaml')}: cannot be read (ENOENT)`,
+      ]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('npm start with an invalid flows file', () => {
   let dir: string;
   beforeAll(async () => {

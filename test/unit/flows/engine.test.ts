@@ -170,4 +170,29 @@ describe('the flows engine', () => {
     });
     expect(asked).toEqual(['allow', 'refuse']);
   });
+
+  it('writes the timeline once per event and per handler outcome, filters before the order', async () => {
+    const filters = emptyFilters();
+    filters.purchase.push('allow');
+    const allow = defineFilter({ name: 'allow', create: () => () => Promise.resolve(null) });
+    const plan: FlowsPlan = {
+      ...builtInFlows(MODES),
+      filters,
+      definitions: catalogOf([allow]).catalog,
+    };
+    const memory = inMemoryServices(plan);
+    const order = await paidOrder(memory.orders);
+    await memory.services.flow.raise('OrderPlaced', order);
+    await memory.services.flow.raise('OrderPaid', order);
+    await memory.services.flow.raise('OrderPaid', order);
+    await memory.drain();
+    const entries = await memory.timelines.list(order.id);
+    expect(entries.map((e) => `${e.kind} ${e.name} ${e.outcome} ${e.detail ?? ''}`)).toEqual([
+      'FILTER allow ALLOWED ',
+      'EVENT OrderPlaced RAISED PAID',
+      'EVENT OrderPaid RAISED PAID',
+      'EVENT OrderFulfilled RAISED FULFILLED',
+      'HANDLER fulfillment SUCCEEDED FULFILLED: verified seat SEAT-1 FULFILLED',
+    ]);
+  });
 });

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -17,6 +17,19 @@ beforeAll(async () => {
   }
   dir = await mkdtemp(join(tmpdir(), 'flows-'));
   await writeFile(join(dir, 'empty-plugin.mjs'), 'export const nothing = 1;\n');
+  const api = JSON.stringify(resolve('dist/flows/plugin-api.js'));
+  await writeFile(
+    join(dir, 'certificates.mjs'),
+    [
+      `import { defineFulfillmentModule, defineFilter } from ${api};`,
+      'const ok = { status: "success" };',
+      'export const certificate = defineFulfillmentModule({',
+      '  name: "certificate",',
+      '  create: () => ({ fulfill: async () => ok, revoke: async () => ok }),',
+      '});',
+      'export default [defineFilter({ name: "always", create: () => async () => null })];',
+    ].join('\n'),
+  );
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -134,6 +147,30 @@ describe('the flows file', () => {
     await expect(
       readFlowsFile(join(dir, 'absent.yaml'), { fulfillment: MODES, env }),
     ).rejects.toThrow(/absent\.yaml: cannot be read \(ENOENT\)/);
+  });
+
+  it('takes fulfillment modules and filters from plugins, named or default exports', async () => {
+    const file = await flowsFile(
+      'plugins: [./certificates.mjs]\nfulfillment:\n  verified: certificate\nfilters:\n  purchase: [always]\n',
+    );
+    const plan = await readFlowsFile(file, { fulfillment: MODES, env });
+    expect(plan.fulfillment).toEqual({ verified: 'certificate' });
+    expect(plan.filters.purchase).toEqual(['always']);
+    expect(plan.definitions.modules.has('certificate')).toBe(true);
+  });
+
+  it('shows the built-in flows in the README as npm run flows -- --mermaid prints them', async () => {
+    const readme = await readFile(resolve('README.md'), 'utf8');
+    const diagram = flowsAsMermaid(
+      checkedBuiltInFlows({
+        audit: 'enrollment',
+        verified: 'enrollment',
+        professional: 'enrollment',
+        'no-id-professional': 'enrollment',
+        credit: 'enrollment',
+      }),
+    );
+    expect(readme).toContain('```mermaid\n' + diagram + '```');
   });
 
   it('checks FULFILLMENT_MODULES of the built-in flows', () => {
