@@ -1,6 +1,24 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** The one-way flow (STYLE.md): what each folder may not import. Types of the request context pass. */
+const layer = (files, groups) => ({
+  files,
+  rules: {
+    '@typescript-eslint/no-restricted-imports': [
+      'error',
+      {
+        patterns: groups.map(([group, message, allowTypeImports = false]) => ({
+          group,
+          message,
+          allowTypeImports,
+        })),
+      },
+    ],
+  },
+});
+const EDGES = ['**/sandbox/*', '**/subscriptions/*', '**/resolvers/*', '**/resolvers/**'];
+
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', 'schema/__generated__/', 'server/graphiql/assets/'] },
   js.configs.recommended,
@@ -27,6 +45,43 @@ export default tseslint.config(
       ],
     },
   },
+  layer(
+    ['connectors/**'],
+    [
+      [
+        ['graphql', '@apollo/*', '**/schema/**', '**/workflows/*', '**/flows/**', '**/jobs/**'],
+        'Connectors know nothing of GraphQL, workflows, flows or jobs.',
+      ],
+      [['**/server/*', ...EDGES], 'Connectors are an edge: they import no other layer.'],
+    ],
+  ),
+  layer(
+    ['workflows/**'],
+    [
+      [
+        ['**/flows/**', '**/jobs/**', ...EDGES, '!**/flows/events.js'],
+        'Workflows raise events through services; flows, jobs and the edges depend on them.',
+      ],
+      [
+        ['**/server/*', '**/schema/**'],
+        'Workflows take only types from server/ and schema/.',
+        true,
+      ],
+    ],
+  ),
+  layer(
+    ['flows/**'],
+    [
+      [
+        ['**/jobs/**', '**/server/*', ...EDGES],
+        'Flows run on workflows and connectors; the queue and the wiring depend on them.',
+      ],
+    ],
+  ),
+  layer(
+    ['jobs/order-queue.ts', 'jobs/order-worker.ts'],
+    [[['**/server/*', ...EDGES], 'The queue and its dispatch know no wiring or edges.']],
+  ),
   {
     // Vitest's asymmetric matchers (expect.any, expect.stringContaining) are typed `any`.
     files: ['test/**'],

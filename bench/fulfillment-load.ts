@@ -1,7 +1,8 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
-import type { OrderJobs } from '../workflows/services.js';
-import { ownerChannel, type OrderStatusEvent } from '../subscriptions/order-events.js';
+import { FULFILLMENT_JOB } from '../flows/events.js';
+import type { OrderJobs, OrderStatusChange } from '../workflows/services.js';
+import { ownerChannel } from '../subscriptions/order-events.js';
 
 const FINAL_STATUSES = new Set(['FULFILLED', 'FULFILLMENT_ERROR', 'PAYMENT_FAILED']);
 
@@ -53,7 +54,7 @@ export class OrderWatcher {
 
   #hear(message: string): void {
     const at = performance.now();
-    const event = JSON.parse(message) as OrderStatusEvent;
+    const event = JSON.parse(message) as OrderStatusChange;
     if (!FINAL_STATUSES.has(event.status)) return;
     const waiter = this.#waiting.get(event.orderId);
     if (waiter) {
@@ -155,7 +156,7 @@ export async function runEnqueues(options: {
       const orderId = order.id;
       const begun = performance.now();
       finals.push(
-        options.jobs.enqueue('fulfillment', orderId, order).then(async () => {
+        options.jobs.enqueue({ ...FULFILLMENT_JOB, orderId }, order).then(async () => {
           enqueueMs.push(performance.now() - begun);
           const final = await options.watcher.final(orderId, options.timeoutMs);
           if (final.status !== 'FULFILLED') recordFailure(outcome, final.status);

@@ -1,5 +1,5 @@
 /** Which system of record an error came from; never the URL, which must not reach a client. */
-export type UpstreamName = 'catalog' | 'enrollment' | 'payments' | 'orders';
+export type UpstreamName = 'catalog' | 'enrollment' | 'payments' | 'orders' | 'screening';
 
 /** Base of every error a connector throws: callers map these, never raw HTTP errors. */
 export class UpstreamError extends Error {

@@ -10,6 +10,8 @@ import type { DiscountConnector } from './discounts.js';
 import type { EnrollmentConnector } from './enrollment.js';
 import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
 import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
+import { createSmtpMailer, type Mailer } from './mail/smtp-mailer.js';
+import { createCslScreening, type ScreeningConnector } from './screening/csl-screening.js';
 import type { OrderConnector } from './orders.js';
 import type { PaymentConnector } from './payments.js';
 import type { ProgramConnector } from './programs.js';
@@ -25,10 +27,18 @@ export interface Connectors {
   orders: OrderConnector;
   discounts: DiscountConnector;
   programs: ProgramConnector;
+  /** Null when no SMTP server is configured (production without SMTP_URL). */
+  mail: Mailer | null;
+  /** Null when no screening API is configured (production without SCREENING_URL). */
+  screening: ScreeningConnector | null;
 }
 
-/** The connectors by name: each can say whether the part of its upstream it uses answers. */
-export const CONNECTOR_NAMES = [
+/**
+ * The connectors whose upstream the gateway cannot serve without, each able to say whether the
+ * part of it it uses answers. Mail is left out (receipts wait and retry, so an SMTP outage does
+ * not stop purchases), and so is sanctions screening (asked only when the flows filter on it).
+ */
+export const READINESS_CONNECTORS = [
   'catalog',
   'enrollment',
   'payments',
@@ -36,6 +46,7 @@ export const CONNECTOR_NAMES = [
   'discounts',
   'programs',
 ] as const satisfies readonly (keyof Connectors)[];
+export type ReadinessConnector = (typeof READINESS_CONNECTORS)[number];
 
 /** Base URLs have no trailing slash and no API path. */
 export interface ConnectorSettings {
@@ -50,6 +61,10 @@ export interface ConnectorSettings {
     clientId: string;
     clientSecret: string;
   };
+  /** Outbound mail; none when absent or null. */
+  smtp?: { url: string; from: string } | null;
+  /** The Consolidated Screening List API; none when absent or null. */
+  screening?: { url: string; apiKey: string } | null;
 }
 
 export interface ConnectorOptions {
@@ -107,6 +122,17 @@ export function createConnectors(
       keyPrefix,
       webhookSecret: settings.stripe.webhookSecret,
     }),
+    mail: settings.smtp ? createSmtpMailer({ ...settings.smtp, timeoutMs }) : null,
+    screening: settings.screening
+      ? createCslScreening(
+          createHttpClient({
+            ...common,
+            upstream: 'screening',
+            baseUrl: settings.screening.url,
+            headers: { 'subscription-key': settings.screening.apiKey },
+          }),
+        )
+      : null,
     orders: new CommercetoolsOrderConnector(ctApi, ctTokens, ct.projectKey),
     discounts: new CommercetoolsDiscountConnector(ctApi, ctTokens, ct.projectKey),
     programs: new DiscoveryProgramConnector(discovery, catalogCache),

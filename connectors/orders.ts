@@ -54,6 +54,8 @@ export interface Order {
   /** The LMS user id of the learner who placed it. */
   ownerId: string;
   ownerUsername: string;
+  /** Where the learner's receipts go; null when the token carried no email. */
+  ownerEmail: string | null;
   status: OrderStatus;
   placedAt: string;
   total: Money;

@@ -1,18 +1,22 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Order } from '../connectors/orders.js';
-import type { OrderJobKind, OrderJobs } from '../workflows/services.js';
+import type { FlowEventType, HandlerJob } from '../flows/events.js';
+import type { OrderJobs } from '../workflows/services.js';
 import { currentTraceContext, type JobTraceContext } from './job-tracing.js';
 
 export const ORDER_QUEUE = 'orders';
 export const RECONCILE_JOB = 'reconcile';
 
+/** A handler's job is named after the handler; its data says which event of which order. */
 export interface OrderJobData {
   orderId: string;
-  /** The order as it was when the job was added, saving the job one read of it. */
-  order?: Order;
+  /** Absent on jobs added before flows (named `fulfillment` or `refund`) and on the reconciler's. */
+  event?: FlowEventType;
   /** The trace of the request or job that added it, continued by the job's span. */
   trace?: JobTraceContext;
+  /** The order as it was when the job was added, saving the job one read of it. */
+  order?: Order;
 }
 
 export interface OrderQueueSettings {
@@ -24,16 +28,16 @@ export interface OrderQueueSettings {
   failedJobRetentionDays: number | null;
 }
 
-/** BullMQ wants ids without ':'; a kind and an order id never have one. */
-export function orderJobId(kind: OrderJobKind, orderId: string): string {
-  return `${kind}-${orderId}`;
+/** BullMQ wants ids without ':'; events, handler ids and order ids never have one. */
+export function orderJobId(job: HandlerJob): string {
+  return `${job.event}-${job.handler}-${job.orderId}`;
 }
 
 const PENDING_STATES = new Set(['waiting', 'delayed', 'active', 'prioritized', 'waiting-children']);
 
 /**
- * The order jobs queue. A job's id is derived from its order, so adding the same order's job
- * again while it exists adds nothing; completed jobs are kept a week and failed ones until an
+ * The order jobs queue. A job's id is derived from its (event, order, handler), so adding the same
+ * job again while it exists adds nothing; completed jobs are kept a week and failed ones until an
  * operator removes them (or the configured retention), so what happened stays inspectable.
  */
 export function createOrderQueue(connection: Redis | Cluster, settings: OrderQueueSettings) {
@@ -50,22 +54,24 @@ export function createOrderQueue(connection: Redis | Cluster, settings: OrderQue
     defaultJobOptions,
   });
 
-  const add = (kind: OrderJobKind, orderId: string, order?: Order) => {
+  const add = (handlerJob: HandlerJob, order?: Order) => {
+    const { event, orderId } = handlerJob;
     const trace = currentTraceContext();
     const data: OrderJobData = {
       orderId,
+      event,
       ...(order ? { order } : {}),
       ...(trace ? { trace } : {}),
     };
-    return queue.add(kind, data, { jobId: orderJobId(kind, orderId) });
+    return queue.add(handlerJob.handler, data, { jobId: orderJobId(handlerJob) });
   };
 
   const jobs: OrderJobs = {
-    async enqueue(kind, orderId, snapshot) {
-      await add(kind, orderId, snapshot);
+    async enqueue(handlerJob, snapshot) {
+      await add(handlerJob, snapshot);
     },
-    async rerun(kind, orderId) {
-      const job = await queue.getJob(orderJobId(kind, orderId));
+    async rerun(handlerJob) {
+      const job = await queue.getJob(orderJobId(handlerJob));
       const state = job ? await job.getState() : 'unknown';
       if (PENDING_STATES.has(state)) return;
       if (job && state === 'failed') {
@@ -73,10 +79,10 @@ export function createOrderQueue(connection: Redis | Cluster, settings: OrderQue
         return;
       }
       if (job) await job.remove();
-      await add(kind, orderId);
+      await add(handlerJob);
     },
-    async isPending(kind, orderId) {
-      const job = await queue.getJob(orderJobId(kind, orderId));
+    async isPending(handlerJob) {
+      const job = await queue.getJob(orderJobId(handlerJob));
       return job ? PENDING_STATES.has(await job.getState()) : false;
     },
   };

@@ -1,16 +1,13 @@
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Cluster, Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  fulfillOrder,
-  TransientFulfillmentError,
-  type FulfillmentModules,
-} from '../workflows/fulfillment.js';
+import type { FlowEngine } from '../flows/engine.js';
+import { FULFILLMENT_JOB, REVOCATION_JOB, type HandlerJob } from '../flows/events.js';
+import { PermanentHandlerError } from '../flows/plugin-api.js';
+import { TransientFulfillmentError } from '../workflows/fulfillment.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { reconcileOrders, type ReconcileReport } from '../workflows/reconcile.js';
-import { completeRefund } from '../workflows/refund.js';
 import type { CommerceServices } from '../workflows/services.js';
-import { rateLimitedErrorLog } from '../server/redis-connections.js';
 import { runInJobSpan } from './job-tracing.js';
 import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from './order-queue.js';
 
@@ -31,8 +28,15 @@ export interface OrderWorkerSettings {
   reconcileQuietMs: number;
 }
 
+/** Jobs added before flows carry no event: they are the handlers that replaced them. */
+const LEGACY_JOBS: Readonly<Record<string, Omit<HandlerJob, 'orderId'>>> = {
+  fulfillment: FULFILLMENT_JOB,
+  refund: REVOCATION_JOB,
+};
+
 /**
- * Runs order jobs: fulfillment, refunds, and the periodic reconciler. Close it on SIGTERM:
+ * Runs order jobs: each handler of the flows (fulfillment and revocation among them), and the
+ * periodic reconciler. Close it on SIGTERM:
  * `close()` stops taking jobs and waits for the ones in hand to finish.
  */
 export async function startOrderWorker(options: {
@@ -42,12 +46,14 @@ export async function startOrderWorker(options: {
   readiness: Redis | Cluster;
   queue: OrderQueue;
   services: CommerceServices;
-  modules: FulfillmentModules;
+  flows: FlowEngine;
   settings: OrderWorkerSettings;
   logger: Logger;
+  /** A rate-limited logger of errors from one source (Redis outages repeat every retry). */
+  errorLog: (source: string) => (error: unknown) => void;
   metrics?: JobMetrics;
 }) {
-  const { modules, settings, logger, metrics } = options;
+  const { flows, settings, logger, metrics } = options;
 
   const runJob = async (job: Job<OrderJobData>): Promise<string> => {
     // Every line the job writes names it and its order.
@@ -63,27 +69,25 @@ export async function startOrderWorker(options: {
       metrics?.recordRepairs(report);
       return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}`;
     }
-    const run = { lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1) };
+    const handlerJob: HandlerJob = job.data.event
+      ? { event: job.data.event, handler: job.name, orderId: job.data.orderId }
+      : { ...(LEGACY_JOBS[job.name] ?? FULFILLMENT_JOB), orderId: job.data.orderId };
     try {
-      const order =
-        job.name === 'refund'
-          ? await completeRefund(services, job.data.orderId, modules, run)
-          : await fulfillOrder(
-              services,
-              job.data.orderId,
-              modules,
-              run,
-              // Only a first run starts from the snapshot: a retry's would be stale.
-              job.attemptsMade === 0 ? job.data.order : undefined,
-            );
-      // Kept as a failed job, for support to see and retry.
-      if (order.status === 'FULFILLMENT_ERROR' || order.status === 'REFUND_ERROR') {
-        throw new UnrecoverableError(`order ${order.id} ended ${order.status}`);
-      }
-      return order.status;
+      return await flows.runHandler({
+        job: handlerJob,
+        raisedAt: new Date(job.timestamp),
+        attempt: job.attemptsMade + 1,
+        // Only a first run starts from the snapshot: a retry's would be stale.
+        snapshot: job.attemptsMade === 0 ? job.data.order : undefined,
+        services,
+        lastAttempt: job.attemptsMade + 1 >= (job.opts.attempts ?? 1),
+      });
     } catch (caught) {
+      // Kept as a failed job, for support to see and retry.
       const error =
-        caught instanceof OrderNotFoundError ? new UnrecoverableError(caught.message) : caught;
+        caught instanceof OrderNotFoundError || caught instanceof PermanentHandlerError
+          ? new UnrecoverableError(caught.message)
+          : caught;
       // Written here, inside the job's span, so the line carries the job's trace.
       if (error instanceof UnrecoverableError) {
         services.logger.warn({ reason: error.message }, 'order job failed for good');
@@ -123,12 +127,21 @@ export async function startOrderWorker(options: {
     stalledInterval: Math.max(500, Math.floor(settings.lockMs / 2)),
     maxStalledCount: 5,
   });
-  worker.on('error', rateLimitedErrorLog(logger, 'order worker'));
+  worker.on('error', options.errorLog('order worker'));
   worker.on('failed', (job, error) => {
-    if (job?.name === RECONCILE_JOB) {
+    if (!job) return;
+    if (job.name === RECONCILE_JOB) {
       logger.warn({ jobId: job.id, reason: error.message }, 'reconciler run failed');
-    } else if (job && error instanceof UnrecoverableError) {
-      logger.warn({ jobId: job.id, reason: error.message }, 'order job failed for good');
+      return;
+    }
+    const { event, orderId } = job.data;
+    const lastAttempt = job.attemptsMade >= (job.opts.attempts ?? 1);
+    const forGood = error instanceof UnrecoverableError || lastAttempt;
+    if (event && forGood && flows.isOptional({ event, handler: job.name, orderId })) {
+      logger.warn(
+        { jobId: job.id, orderId, reason: error.message },
+        'an optional handler failed for good; the order goes on',
+      );
     }
   });
 
@@ -145,7 +158,7 @@ export async function startOrderWorker(options: {
         opts: { removeOnComplete: true, removeOnFail: true },
       },
     );
-  const reportScheduleError = rateLimitedErrorLog(logger, 'reconciler schedule');
+  const reportScheduleError = options.errorLog('reconciler schedule');
   const renewSchedule = () => void schedule().catch(reportScheduleError);
   await schedule();
   options.readiness.on('ready', renewSchedule);

@@ -1,6 +1,7 @@
 import { createLogger, logProcessWarnings } from '../server/logger.js';
 import { createMetrics } from '../server/metrics.js';
 import { startMetricsServer } from '../server/metrics-endpoint.js';
+import { loadFlowsOrExit } from '../server/flows-loading.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
 import { createCommerceRuntime } from '../server/runtime.js';
@@ -22,12 +23,14 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   logProcessWarnings(logger);
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
+  const flows = await loadFlowsOrExit(config.flows);
   const metrics = createMetrics();
   const runtime = createCommerceRuntime({
     config,
     upstreams,
     redis: config.redis.target,
     logger,
+    flows,
     onUpstreamRequest: metrics.recordUpstreamRequest,
     jobMetrics: metrics.jobs,
   });

@@ -6,6 +6,7 @@ import { enrollmentsResolvers } from './enrollments/index.js';
 import { ordersResolvers } from './orders/index.js';
 import { orderMutationResolvers } from './orders/mutations.js';
 import { orderSubscriptionResolvers } from './orders/subscriptions.js';
+import { orderTimelineResolvers } from './orders/timeline.js';
 import { paymentsResolvers } from './payments/index.js';
 import { programsResolvers } from './programs/index.js';
 
@@ -14,6 +15,7 @@ const domains: Resolvers[] = [
   ordersResolvers,
   orderMutationResolvers,
   orderSubscriptionResolvers,
+  orderTimelineResolvers,
   paymentsResolvers,
   enrollmentsResolvers,
   discountsResolvers,

@@ -1,9 +1,12 @@
+import { DEVELOPMENT_JWT } from '../server/development-jwt.js';
+
 /**
  * The credentials the sandbox upstreams accept and the gateway uses when the sandbox serves an
  * upstream. They protect nothing real: the sandbox listens on loopback only.
  */
 export const SANDBOX_CREDENTIALS = {
   lmsApiKey: 'sandbox-lms-api-key',
+  screeningApiKey: 'sandbox-screening-key',
   stripeSecretKey: 'sk_test_sandbox',
   stripeWebhookSecret: 'whsec_sandbox',
   commercetools: {
@@ -11,17 +14,14 @@ export const SANDBOX_CREDENTIALS = {
     clientId: 'sandbox-client',
     clientSecret: 'sandbox-client-secret',
   },
-  jwt: {
-    secretKey: 'sandbox-jwt-secret-do-not-use-in-production',
-    issuer: 'http://127.0.0.1/sandbox-lms/oauth2',
-    audience: 'commerce-gateway-sandbox',
-  },
+  jwt: DEVELOPMENT_JWT,
   /** Every demo user's password at the sandbox LMS token endpoint. */
   demoPassword: 'sandbox',
 } as const;
 
 export type SandboxCredentials = {
   lmsApiKey: string;
+  screeningApiKey: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;
   commercetools: { projectKey: string; clientId: string; clientSecret: string };

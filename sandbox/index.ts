@@ -17,12 +17,21 @@ import {
   seedCommercetools,
 } from './commercetools.js';
 import { isRecord, startHttpServer } from './http-server.js';
+import { startMailSandbox, type SandboxMailServer } from './mail.js';
+import { startScreeningSandbox, type SandboxScreeningServer } from './screening.js';
 import type { HttpServerOptions, SandboxServer, SandboxUpstream } from './http-server.js';
 
 export type { SandboxCredentials } from './credentials.js';
 export type { SandboxFault, SandboxServer, SandboxUpstream } from './http-server.js';
 export type { SandboxWebhookEvent, WebhookDelivery } from './stripe-webhooks.js';
 export { signStripePayload } from './stripe-webhooks.js';
+export type { SandboxMail, SandboxMailServer } from './mail.js';
+
+/**
+ * Besides the four HTTP upstreams: `mail`, an SMTP server with a mailbox to read over HTTP, and
+ * `screening`, the Consolidated Screening List's search.
+ */
+export type SandboxService = SandboxUpstream | 'mail' | 'screening';
 
 export const SANDBOX_UPSTREAMS: readonly SandboxUpstream[] = [
   'discovery',
@@ -34,10 +43,10 @@ export const SANDBOX_UPSTREAMS: readonly SandboxUpstream[] = [
 export interface SandboxOptions {
   /** Default '127.0.0.1'. */
   host?: string;
-  /** Default 0 (ephemeral) for each. */
-  ports?: Partial<Record<SandboxUpstream, number>>;
-  /** Which upstreams to start; default all four. */
-  only?: readonly SandboxUpstream[];
+  /** Default 0 (ephemeral) for each; `mail` is the SMTP port, `mailbox` the HTTP one. */
+  ports?: Partial<Record<SandboxService | 'mailbox', number>>;
+  /** Which upstreams to start; default all of them. */
+  only?: readonly SandboxService[];
   /** Fixed added latency on every non-control request; default 0. */
   latencyMs?: number;
   /** Default SANDBOX_CREDENTIALS. */
@@ -69,11 +78,18 @@ export interface Sandbox {
     stripe?: string;
     commercetoolsApi?: string;
     commercetoolsAuth?: string;
+    /** `smtp://…`, for SMTP_URL. */
+    smtp?: string;
+    /** The mailbox's HTTP base: `GET <mailbox>/mails`. */
+    mailbox?: string;
+    screening?: string;
   };
   readonly discovery?: SandboxServer;
   readonly lms?: SandboxServer;
   readonly stripe?: SandboxStripeServer;
   readonly commercetools?: SandboxServer;
+  readonly mail?: SandboxMailServer;
+  readonly screening?: SandboxScreeningServer;
   readonly credentials: SandboxCredentials;
   close(): Promise<void>;
 }
@@ -82,7 +98,7 @@ export interface Sandbox {
 export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbox> {
   const credentials = options.credentials ?? SANDBOX_CREDENTIALS;
   const seed = options.seed ?? true;
-  const only = new Set(options.only ?? SANDBOX_UPSTREAMS);
+  const only = new Set<SandboxService>(options.only ?? [...SANDBOX_UPSTREAMS, 'mail', 'screening']);
   const orders = seed ? DEMO_ORDERS : [];
   const common = (
     name: SandboxUpstream,
@@ -92,8 +108,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     port: options.ports?.[name] ?? 0,
     latencyMs: options.latencyMs ?? 0,
   });
-  const started: SandboxServer[] = [];
-  const track = async <T extends SandboxServer>(server: Promise<T>): Promise<T> => {
+  const started: { close(): Promise<void> }[] = [];
+  const track = async <T extends { close(): Promise<void> }>(server: Promise<T>): Promise<T> => {
     const s = await server;
     started.push(s);
     return s;
@@ -138,8 +154,31 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
         )
       : undefined;
 
+    const mail = only.has('mail')
+      ? await track(
+          startMailSandbox({
+            host: options.host ?? '127.0.0.1',
+            smtpPort: options.ports?.mail ?? 0,
+            httpPort: options.ports?.mailbox ?? 0,
+          }),
+        )
+      : undefined;
+
+    const screening = only.has('screening')
+      ? await track(
+          startScreeningSandbox({
+            host: options.host ?? '127.0.0.1',
+            port: options.ports?.screening ?? 0,
+            apiKey: credentials.screeningApiKey,
+          }),
+        )
+      : undefined;
+
     return {
       urls: {
+        screening: screening?.url,
+        smtp: mail?.smtpUrl,
+        mailbox: mail?.url,
         discovery: discovery?.url,
         lms: lms?.url,
         stripe: stripe?.url,
@@ -150,6 +189,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
       lms,
       stripe,
       commercetools,
+      mail,
+      screening,
       credentials,
       close: async () => {
         await Promise.all(started.map((server) => server.close()));

@@ -31,6 +31,9 @@ const sandbox = await startSandbox({
     lms: basePort + 2,
     stripe: basePort + 3,
     commercetools: basePort + 4,
+    mail: basePort + 5,
+    mailbox: basePort + 6,
+    screening: basePort + 7,
   },
   latencyMs,
   webhookUrl,
@@ -57,6 +60,9 @@ const environment: Record<string, string | undefined> = {
   JWT_ISSUER: credentials.jwt.issuer,
   JWT_AUDIENCE: credentials.jwt.audience,
   JWT_SECRET_KEY: credentials.jwt.secretKey,
+  SMTP_URL: sandbox.urls.smtp,
+  SCREENING_URL: sandbox.urls.screening,
+  SCREENING_API_KEY: credentials.screeningApiKey,
 };
 
 const lines = [
@@ -66,6 +72,7 @@ const lines = [
   ...Object.entries(environment).map(([name, value]) => `  export ${name}='${value ?? ''}'`),
   '',
   `Stripe webhooks go to ${webhookUrl} (change: PUT ${sandbox.urls.stripe}/__sandbox/webhooks {"url": "…"})`,
+  `Mails sent to the sandbox SMTP server: GET ${sandbox.urls.mailbox}/mails`,
   latencyMs > 0 ? `Every upstream request is delayed by ${latencyMs} ms.` : '',
   generatedCatalogRuns > 0
     ? `Discovery also serves ${generatedCatalogRuns} generated course runs (SKUs GEN000000a…).`

@@ -13,6 +13,7 @@ const SCHEMA_FILES = [
   'discounts.graphql',
   'programs.graphql',
   'operators.graphql',
+  'flows.graphql',
 ];
 
 // The .graphql files stay in schema/ at the project root; the compiled module runs from dist/schema/.

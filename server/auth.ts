@@ -17,6 +17,8 @@ export interface Viewer {
   userId: string;
   username: string;
   email: string | null;
+  /** The `name` claim (full name), when the token carries one. */
+  name: string | null;
   /** `administrator: true` in the token: may read any order and run support operations. */
   isStaff: boolean;
 }
@@ -119,12 +121,14 @@ function viewerFromClaims(claims: JWTPayload): Viewer | null {
   const userId = claims['user_id'];
   const username = claims['preferred_username'];
   const email = claims['email'];
+  const name = claims['name'];
   if (typeof userId !== 'number' && typeof userId !== 'string') return null;
   if (String(userId) === '' || typeof username !== 'string' || username === '') return null;
   return {
     userId: String(userId),
     username,
     email: typeof email === 'string' ? email : null,
+    name: typeof name === 'string' && name.trim() !== '' ? name.trim() : null,
     isStaff: claims['administrator'] === true,
   };
 }

@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { JSONWebKeySet } from 'jose';
 import { z } from 'zod';
-import { MODULE_NAMES, type ModuleName } from '../jobs/modules/index.js';
-import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import type { SubscriptionLimitSettings } from '../subscriptions/subscription-limits.js';
 import type { ConnectionLimits } from './connection-limits.js';
 import { redisEnvironmentShape, resolveRedisTarget, type RedisTarget } from './redis-config.js';
 
 export type { RedisHost, RedisTarget } from './redis-config.js';
+import { DEVELOPMENT_JWT } from './development-jwt.js';
 
 /**
  * Configuration, read from the environment once at start-up and validated into this typed object.
@@ -47,6 +46,20 @@ export interface GatewayConfig {
   metricsPort: number | null;
   /** A paid order not fulfilled after this long needs attention (ordersNeedingAttention). */
   attentionAfterMs: number;
+  flows: FlowsConfig;
+  /** Outbound mail (receipts): SMTP_URL, or null where the sandbox's SMTP server serves. */
+  mail: { smtpUrl: string | null; from: string };
+  /** The Consolidated Screening List API, or null where the sandbox serves it. */
+  screening: { url: string; apiKey: string } | null;
+}
+
+export interface FlowsConfig {
+  /** The flows file (FLOWS_CONFIG), or null for the built-in flows. */
+  file: string | null;
+  /** Which fulfillment module serves which product mode when no flows file says (FULFILLMENT_MODULES). */
+  moduleByMode: Record<string, string>;
+  /** An environment variable as it was at start, for secrets the flows file names (`secretEnv`). */
+  secret: (name: string) => string | undefined;
 }
 
 export interface JobsConfig {
@@ -60,8 +73,6 @@ export interface JobsConfig {
   reconcileQuietMs: number;
   /** Failed jobs are removed after this many days; null keeps them until an operator removes them. */
   failedJobRetentionDays: number | null;
-  /** Which fulfillment module serves which product mode. */
-  moduleByMode: Record<string, ModuleName>;
 }
 
 export interface DiscoveryConfig {
@@ -98,6 +109,10 @@ export interface UpstreamsConfig {
   lms: LmsConfig;
   stripe: StripeConfig;
   commercetools: CommercetoolsConfig;
+  /** Null in production without SMTP_URL: the flows may then send no mail. */
+  smtp: { url: string; from: string } | null;
+  /** Null in production without SCREENING_URL: sanctions screening then refuses every purchase. */
+  screening: { url: string; apiKey: string } | null;
 }
 
 /** Thrown for invalid configuration; main prints its one-line message and exits. */
@@ -124,21 +139,19 @@ const origin = z.string().regex(/^https?:\/\/[^/\s]+$/, 'must be origins like ht
 const DEFAULT_MODULES =
   'audit=enrollment,verified=enrollment,professional=enrollment,no-id-professional=enrollment,credit=enrollment';
 
+// Module names are checked with the flows (server/flows-loading.ts): plugins may add modules.
 const moduleMap = z.string().transform((text, ctx) => {
-  const map: Record<string, ModuleName> = {};
+  const map: Record<string, string> = {};
   for (const entry of text
     .split(',')
     .map((item) => item.trim())
     .filter(Boolean)) {
     const [mode, module] = entry.split('=').map((part) => part.trim());
-    if (!mode || !(MODULE_NAMES as readonly string[]).includes(module ?? '')) {
-      ctx.addIssue({
-        code: 'custom',
-        message: `has "${entry}"; write mode=module with a module among ${MODULE_NAMES.join(', ')}`,
-      });
+    if (!mode || !module) {
+      ctx.addIssue({ code: 'custom', message: `has "${entry}"; write mode=module` });
       return z.NEVER;
     }
-    map[mode] = module as ModuleName;
+    map[mode] = module;
   }
   return map;
 });
@@ -209,6 +222,11 @@ const environmentSchema = z.object({
     .min(1)
     .max(30 * 86_400)
     .default(900),
+  FLOWS_CONFIG: z.string().min(1).optional(),
+  SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
+  SMTP_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
+  SCREENING_URL: baseUrl.optional(),
+  SCREENING_API_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -285,6 +303,8 @@ export function loadTelemetryConfig(
 /** Reads and validates the environment; throws ConfigError naming every bad variable. */
 export function loadConfig(environment: Environment = process.env): GatewayConfig {
   const env = parseEnvironment(environmentSchema, environment);
+  // Secrets the flows file names are read from the environment as it is now, not as it becomes.
+  const environmentAtStart = { ...environment };
   const production = env.NODE_ENV === 'production';
   const redisTarget = resolveRedisTarget(env);
 
@@ -340,6 +360,12 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         ),
       }
     : null;
+  const screening = env.SCREENING_URL
+    ? {
+        url: env.SCREENING_URL,
+        apiKey: requireWith('SCREENING_API_KEY', env.SCREENING_API_KEY, 'SCREENING_URL'),
+      }
+    : null;
 
   if (production) {
     if (!discovery) sandboxed('DISCOVERY_URL');
@@ -384,10 +410,10 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,
     catalogCacheTtlSeconds: env.CATALOG_CACHE_TTL_SECONDS,
     jwt: {
-      issuer: env.JWT_ISSUER ?? SANDBOX_CREDENTIALS.jwt.issuer,
-      audience: env.JWT_AUDIENCE ?? SANDBOX_CREDENTIALS.jwt.audience,
+      issuer: env.JWT_ISSUER ?? DEVELOPMENT_JWT.issuer,
+      audience: env.JWT_AUDIENCE ?? DEVELOPMENT_JWT.audience,
       publicSigningJwkSet: jwkSetGiven,
-      secretKey: env.JWT_SECRET_KEY ?? (jwkSetGiven ? null : SANDBOX_CREDENTIALS.jwt.secretKey),
+      secretKey: env.JWT_SECRET_KEY ?? (jwkSetGiven ? null : DEVELOPMENT_JWT.secretKey),
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
@@ -413,7 +439,13 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       reconcileEveryMs: Math.round(env.RECONCILE_INTERVAL_SECONDS * 1000),
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
       failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS ?? null,
+    },
+    mail: { smtpUrl: env.SMTP_URL ?? null, from: env.SMTP_FROM },
+    screening,
+    flows: {
+      file: env.FLOWS_CONFIG ?? null,
       moduleByMode: env.FULFILLMENT_MODULES,
+      secret: (name) => environmentAtStart[name] || undefined,
     },
   };
 }

@@ -37,6 +37,7 @@ const UPSTREAM_LABELS: Record<UpstreamName, string> = {
   enrollment: 'The enrollment service',
   payments: 'The payment service',
   orders: 'The order service',
+  screening: 'The screening service',
 };
 
 /**

@@ -13,6 +13,7 @@ import type { GraphQLResolverMap } from '@apollo/subgraph/dist/schema-helper/ind
 import cors from 'cors';
 import express from 'express';
 import type { Logger } from 'pino';
+import type { FlowsPlan } from '../flows/flows-plan.js';
 import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { ADMIN_CONSOLE_PATH, createAdminConsole } from './admin-console.js';
@@ -38,6 +39,7 @@ import { routerOnlyServicePlugin } from './router-access.js';
 import { serveMetrics, startMetricsServer } from './metrics-endpoint.js';
 import { operationLogPlugin } from './operation-log.js';
 import { requestIdOf, requestIds } from './request-id.js';
+import { loadFlows } from './flows-loading.js';
 import { createCommerceRuntime } from './runtime.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
@@ -51,6 +53,8 @@ export interface GatewayOptions {
   logger: Logger;
   /** Listen on this host; defaults to all interfaces. */
   host?: string;
+  /** The flows, validated at start; read from the configuration when not given. */
+  flows?: FlowsPlan;
 }
 
 export interface Gateway {
@@ -78,6 +82,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     upstreams: options.upstreams,
     redis: options.redis,
     logger,
+    flows: options.flows ?? (await loadFlows(config.flows)),
     onUpstreamRequest: metrics.recordUpstreamRequest,
     jobMetrics: metrics.jobs,
   });

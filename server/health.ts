@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Router } from 'express';
 import type { Cluster, Redis } from 'ioredis';
-import { CONNECTOR_NAMES, type Connectors } from '../connectors/index.js';
+import { READINESS_CONNECTORS, type Connectors } from '../connectors/index.js';
 import { probeRedisWrites } from './redis-probe.js';
 
 const CHECK_TIMEOUT_MS = 2000;
@@ -42,7 +42,7 @@ export function createHealthRouter(deps: {
       withTimeout(probeRedisWrites(deps.redis, probeKey)).then(
         (result) => ['redis', result] as const,
       ),
-      ...CONNECTOR_NAMES.map((name) =>
+      ...READINESS_CONNECTORS.map((name) =>
         withTimeout(deps.connectors[name].checkReachable()).then(
           (result) => [name, result] as const,
         ),

@@ -1,3 +1,4 @@
+import { loadFlowsOrExit } from './flows-loading.js';
 import { startGateway } from './gateway.js';
 import { checkPortFree } from './port-check.js';
 import { createLogger, logProcessWarnings } from './logger.js';
@@ -11,6 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   logProcessWarnings(logger);
+  const flows = await loadFlowsOrExit(config.flows);
 
   let redis;
   try {
@@ -39,6 +41,7 @@ async function main(): Promise<void> {
       upstreams: resolved.upstreams,
       redis: redis ? { mode: 'single', url: redis.url } : config.redis.target,
       logger,
+      flows,
     });
     started = { gateway, sandbox: resolved.sandbox };
   } catch (error) {

@@ -1,6 +1,8 @@
 import type { Logger } from 'pino';
 import { createConnectors, type OnUpstreamRequest } from '../connectors/index.js';
-import { createFulfillmentModules } from '../jobs/modules/index.js';
+import { createFlowEngine } from '../flows/engine.js';
+import type { FlowsPlan } from '../flows/flows-plan.js';
+import { createRedisTimelines } from '../flows/redis-timelines.js';
 import { createOrderQueue, type OrderQueue } from '../jobs/order-queue.js';
 import { countModuleFailures } from '../jobs/module-metrics.js';
 import { startOrderWorker, type JobMetrics, type OrderWorker } from '../jobs/order-worker.js';
@@ -33,6 +35,8 @@ export function createCommerceRuntime(options: {
   /** The Redis actually in use (as configured, or a private development server). */
   redis: RedisTarget;
   logger: Logger;
+  /** The validated flows (server/flows-loading.ts). */
+  flows: FlowsPlan;
   onUpstreamRequest?: OnUpstreamRequest;
   jobMetrics?: JobMetrics;
 }): CommerceRuntime {
@@ -52,6 +56,8 @@ export function createCommerceRuntime(options: {
       lms: upstreams.lms,
       stripe: upstreams.stripe,
       commercetools: upstreams.commercetools,
+      smtp: upstreams.smtp,
+      screening: upstreams.screening,
     },
     {
       redis,
@@ -68,9 +74,26 @@ export function createCommerceRuntime(options: {
     failedJobRetentionDays: config.jobs.failedJobRetentionDays,
   });
   queue.queue.on('error', rateLimitedErrorLog(logger, 'order queue'));
+  const timelines = createRedisTimelines(redis, prefix);
+  const { jobMetrics } = options;
+  const flows = createFlowEngine(options.flows, {
+    connectors,
+    jobs: queue.jobs,
+    timelines,
+    secret: config.flows.secret,
+    timeoutMs: config.upstreamTimeoutMs,
+    ...(jobMetrics
+      ? {
+          observeModules: (modules) =>
+            countModuleFailures(modules, (mode) => options.flows.fulfillment[mode], jobMetrics),
+        }
+      : {}),
+  });
   const services: CommerceServices = {
     connectors,
     jobs: queue.jobs,
+    flow: flows.flow,
+    timelines,
     events: createOrderEventPublisher(redis, prefix),
     purchases: createRedisPurchaseRegistry(redis, prefix),
     logger,
@@ -89,13 +112,7 @@ export function createCommerceRuntime(options: {
         readiness: redis,
         queue,
         services,
-        modules: options.jobMetrics
-          ? countModuleFailures(
-              createFulfillmentModules(connectors, config.jobs.moduleByMode),
-              (mode) => config.jobs.moduleByMode[mode],
-              options.jobMetrics,
-            )
-          : createFulfillmentModules(connectors, config.jobs.moduleByMode),
+        flows,
         settings: {
           prefix: queuePrefix,
           concurrency: config.jobs.concurrency,
@@ -104,7 +121,8 @@ export function createCommerceRuntime(options: {
           reconcileQuietMs: config.jobs.reconcileQuietMs,
         },
         logger,
-        ...(options.jobMetrics ? { metrics: options.jobMetrics } : {}),
+        errorLog: (source) => rateLimitedErrorLog(logger, source),
+        ...(jobMetrics ? { metrics: jobMetrics } : {}),
       });
       workers.push(worker);
       return worker;

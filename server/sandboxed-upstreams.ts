@@ -1,4 +1,4 @@
-import type { Sandbox, SandboxUpstream } from '../sandbox/index.js';
+import type { Sandbox, SandboxService } from '../sandbox/index.js';
 import type { GatewayConfig, UpstreamsConfig } from './config.js';
 
 export interface ResolvedUpstreams {
@@ -16,11 +16,13 @@ export async function resolveUpstreams(
   options: { basePort: number; webhookUrl?: string },
 ): Promise<ResolvedUpstreams> {
   const configured = config.upstreams;
-  const missing: SandboxUpstream[] = [];
+  const missing: SandboxService[] = [];
   if (!configured.discovery) missing.push('discovery');
   if (!configured.lms) missing.push('lms');
   if (!configured.stripe) missing.push('stripe');
   if (!configured.commercetools) missing.push('commercetools');
+  if (!config.mail.smtpUrl && config.nodeEnv !== 'production') missing.push('mail');
+  if (!config.screening && config.nodeEnv !== 'production') missing.push('screening');
 
   let sandbox: Sandbox | null = null;
   if (missing.length > 0) {
@@ -29,7 +31,15 @@ export async function resolveUpstreams(
     const port = (offset: number) => (options.basePort === 0 ? 0 : options.basePort + offset);
     sandbox = await startSandbox({
       only: missing,
-      ports: { discovery: port(1), lms: port(2), stripe: port(3), commercetools: port(4) },
+      ports: {
+        discovery: port(1),
+        lms: port(2),
+        stripe: port(3),
+        commercetools: port(4),
+        mail: port(5),
+        mailbox: port(6),
+        screening: port(7),
+      },
       // The sandbox LMS signs tokens the gateway accepts: with its secret, issuer and audience.
       credentials: {
         ...SANDBOX_CREDENTIALS,
@@ -45,7 +55,7 @@ export async function resolveUpstreams(
 
   return {
     sandbox,
-    upstreams: fillFromSandbox(configured, sandbox?.urls ?? {}, sandbox?.credentials),
+    upstreams: fillFromSandbox(config, sandbox?.urls ?? {}, sandbox?.credentials),
   };
 }
 
@@ -60,20 +70,23 @@ export async function upstreamsOfRunningSandbox(
   const { SANDBOX_CREDENTIALS } = await import('../sandbox/credentials.js');
   const at = (offset: number) => `http://127.0.0.1:${basePort + offset}`;
   return fillFromSandbox(
-    config.upstreams,
+    config,
     {
       discovery: at(1),
       lms: at(2),
       stripe: at(3),
       commercetoolsApi: at(4),
       commercetoolsAuth: at(4),
+      ...(config.nodeEnv === 'production'
+        ? {}
+        : { smtp: `smtp://127.0.0.1:${basePort + 5}`, screening: at(7) }),
     },
     SANDBOX_CREDENTIALS,
   );
 }
 
 function fillFromSandbox(
-  configured: GatewayConfig['upstreams'],
+  config: GatewayConfig,
   urls: Sandbox['urls'],
   credentials: Sandbox['credentials'] | undefined,
 ): UpstreamsConfig {
@@ -81,7 +94,13 @@ function fillFromSandbox(
     if (!url) throw new Error(`The sandbox did not start ${name}`);
     return url;
   };
+  const configured = config.upstreams;
+  const smtpUrl = config.mail.smtpUrl ?? urls.smtp;
   return {
+    smtp: smtpUrl ? { url: smtpUrl, from: config.mail.from } : null,
+    screening:
+      config.screening ??
+      (urls.screening ? { url: urls.screening, apiKey: credentials?.screeningApiKey ?? '' } : null),
     discovery: configured.discovery ?? { url: served('discovery', urls.discovery) },
     lms: configured.lms ?? {
       url: served('lms', urls.lms),

@@ -1,8 +1,12 @@
-import { CONNECTOR_NAMES, type Connectors } from '../connectors/index.js';
+import {
+  READINESS_CONNECTORS,
+  type Connectors,
+  type ReadinessConnector,
+} from '../connectors/index.js';
 import type { UpstreamsConfig } from './config.js';
 
 /** Where each connector's upstream lives, for a message an operator can act on. */
-function upstreamUrls(upstreams: UpstreamsConfig): Record<keyof Connectors, string> {
+function upstreamUrls(upstreams: UpstreamsConfig): Record<ReadinessConnector, string> {
   return {
     catalog: upstreams.discovery.url,
     enrollment: upstreams.lms.url,
@@ -25,7 +29,7 @@ export async function findUnreachableUpstreams(
 ): Promise<string[]> {
   const urls = upstreamUrls(upstreams);
   const results = await Promise.all(
-    CONNECTOR_NAMES.map(async (name) => {
+    READINESS_CONNECTORS.map(async (name) => {
       let timer: NodeJS.Timeout | undefined;
       const timedOut = new Promise<false>((resolve) => {
         timer = setTimeout(() => resolve(false), timeoutMs);

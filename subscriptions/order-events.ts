@@ -1,19 +1,9 @@
 import type { Cluster, Redis } from 'ioredis';
-import type { LineStatus, Order, OrderStatus } from '../connectors/orders.js';
-import type { OrderEvents } from '../workflows/services.js';
+import type { Order } from '../connectors/orders.js';
+import type { OrderEvents, OrderStatusChange } from '../workflows/services.js';
 
-/** What subscribers receive about an order: its status and its lines' statuses after a change. */
-export interface OrderStatusEvent {
-  orderId: string;
-  ownerId: string;
-  status: OrderStatus;
-  lines: { id: string; status: LineStatus }[];
-  /** The order system's version: newer changes carry higher versions, so stale ones can be dropped. */
-  version: number;
-  occurredAt: string;
-  /** The whole order after the change, so no subscriber has to read it again. */
-  order: Order;
-}
+/** What subscribers receive: the one status-change type, under the name this layer used. */
+export type OrderStatusEvent = OrderStatusChange;
 
 /** The Redis channel of one order's status changes. */
 export function orderChannel(keyPrefix: string, orderId: string): string {
@@ -25,7 +15,7 @@ export function ownerChannel(keyPrefix: string, ownerId: string): string {
   return `${keyPrefix}owners:${ownerId}:order-status`;
 }
 
-export function toStatusEvent(order: Order): OrderStatusEvent {
+export function toStatusEvent(order: Order): OrderStatusChange {
   return {
     orderId: order.id,
     ownerId: order.ownerId,

@@ -1,7 +1,7 @@
 import type { Cluster, Redis } from 'ioredis';
 import type { OrderConnector } from '../connectors/orders.js';
 import type { OrderStatusChange, OrderStatusFeed } from '../workflows/services.js';
-import { orderChannel, ownerChannel, type OrderStatusEvent } from './order-events.js';
+import { orderChannel, ownerChannel } from './order-events.js';
 import { createSharedOrderReads } from './order-reads.js';
 
 type Listener = (change: OrderStatusChange) => void;
@@ -29,9 +29,9 @@ export function createOrderStatusFeed(
   subscriber.on('message', (channel: string, message: string) => {
     const entry = channels.get(channel);
     if (!entry) return;
-    let event: OrderStatusEvent;
+    let event: OrderStatusChange;
     try {
-      event = JSON.parse(message) as OrderStatusEvent;
+      event = JSON.parse(message) as OrderStatusChange;
     } catch (error) {
       onError(error);
       return;

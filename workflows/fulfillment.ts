@@ -1,4 +1,5 @@
 import type { LineStatus, Order, OrderChange, OrderLine } from '../connectors/orders.js';
+import { FULFILLMENT_JOB } from '../flows/events.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { ForbiddenError } from './errors.js';
@@ -32,7 +33,8 @@ export interface RunOptions {
 
 /**
  * Runs a paid order's fulfillment: every PENDING line through its product's module, then the
- * order FULFILLED, or FULFILLMENT_ERROR if a line failed for good. Lines already fulfilled are
+ * order FULFILLED, or FULFILLMENT_ERROR if a line failed for good, and the event that says so
+ * raised (again when a retried job finds the order already ended). Lines already fulfilled are
  * never run again, so running this twice (a retried or re-delivered job) grants nothing twice.
  * Throws TransientFulfillmentError, with progress saved, when some lines should be retried.
  */
@@ -56,7 +58,10 @@ export async function fulfillOrder(
           : null,
     snapshot,
   );
-  if (order.status !== 'FULFILLING') return order;
+  if (order.status !== 'FULFILLING') {
+    await raiseOutcome(services, order);
+    return order;
+  }
 
   const pending = order.lines.filter((line) => line.status === 'PENDING');
   const results = await runModules(pending, modules, (module, line) => module.fulfill(order, line));
@@ -76,6 +81,7 @@ export async function fulfillOrder(
   };
   const updated = await changeOrder(services, orderId, finalChange, order);
   logFailures(services, updated, results);
+  await raiseOutcome(services, updated);
   if (transient.length > 0 && !options.lastAttempt) {
     throw new TransientFulfillmentError(
       `Order ${orderId}: ${transient.length} line(s) to retry: ${transient.join('; ')}`,
@@ -118,7 +124,7 @@ export async function retryFulfillment(ctx: GatewayContext, orderId: string): Pr
       ],
     };
   }
-  await ctx.jobs.rerun('fulfillment', orderId);
+  await ctx.jobs.rerun({ ...FULFILLMENT_JOB, orderId });
   return { order, userErrors: [] };
 }
 
@@ -178,6 +184,13 @@ export function settleLines(
     } else transient.push(`${line.id}: ${result.message}`);
   });
   return { lineStatuses, transient };
+}
+
+async function raiseOutcome(services: CommerceServices, order: Order): Promise<void> {
+  if (order.status === 'FULFILLED') await services.flow.raise('OrderFulfilled', order);
+  else if (order.status === 'FULFILLMENT_ERROR') {
+    await services.flow.raise('FulfillmentFailed', order);
+  }
 }
 
 function logFailures(

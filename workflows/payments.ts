@@ -7,7 +7,7 @@ import type { CommerceServices } from './services.js';
 /**
  * Moves an order on according to its payment, as the processor reports it now (never as a
  * webhook said it was: events arrive late, twice and out of order). A succeeded payment makes the
- * order PAID and queues its fulfillment; a failed attempt makes it PAYMENT_FAILED. Idempotent.
+ * order PAID and raises OrderPaid; a failed attempt makes it PAYMENT_FAILED. Idempotent.
  */
 export async function settlePayment(
   services: CommerceServices,
@@ -21,9 +21,11 @@ export async function settlePayment(
   const order = await changeOrder(services, payment.orderId, (current) =>
     current.payment?.id === payment.id ? settledChange(current, payment) : null,
   );
-  if (order.status === 'PAID') await services.jobs.enqueue('fulfillment', order.id, order);
-  // After the fulfillment is queued, so that the discount code's upstream never delays it; a
-  // failure here fails the settlement, which the webhook's redelivery or the reconciler repeats.
+  if (order.status === 'PAID') await services.flow.raise('OrderPaid', order);
+  else if (order.status === 'PAYMENT_FAILED') await services.flow.raise('PaymentFailed', order);
+  // After the order's handlers are queued, so that the discount code's upstream never delays
+  // them; a failure here fails the settlement, which the webhook's redelivery or the reconciler
+  // repeats.
   await settleDiscountUse(services, order);
   return order;
 }

@@ -82,6 +82,16 @@ export async function purchase(
       if (quote.userErrors.length > 0 || !quote.total) {
         return { order: null, payment: null, userErrors: quote.userErrors };
       }
+      const refusal = await ctx.flow.screen('purchase', {
+        buyer: {
+          userId: viewer.userId,
+          username: viewer.username,
+          email: viewer.email,
+          name: viewer.name,
+        },
+        skus: input.skus,
+      });
+      if (refusal) return { order: null, payment: null, userErrors: [refusal] };
       const use = { ownerId: viewer.userId, purchaseKey: input.idempotencyKey };
       if (quote.discount) {
         const usedUp = await takeDiscountUse(ctx, quote.discount.codeId, use);
@@ -119,6 +129,7 @@ export async function purchase(
       });
       recordOrderStatus(ctx.logger, order, null);
       await ctx.events.publish(order);
+      await ctx.flow.raise('OrderPlaced', order);
     }
     const result = await resume(ctx, order, input.skus);
     orderId = order.id;
@@ -131,8 +142,8 @@ export async function purchase(
 
 /**
  * Brings a placed order to where the purchase leaves it: a paid order's payment opened (with a
- * processor idempotency key derived from the order, so it is opened once), a free order queued
- * for fulfillment. Safe to run any number of times.
+ * processor idempotency key derived from the order, so it is opened once), a free order's
+ * OrderPaid raised. Safe to run any number of times.
  */
 async function resume(
   ctx: GatewayContext,
@@ -147,7 +158,7 @@ async function resume(
   let order = placed;
   let payment: Payment | null = null;
   if (toMinorUnits(order.total) === 0) {
-    if (order.status === 'PAID') await ctx.jobs.enqueue('fulfillment', order.id, order);
+    if (order.status === 'PAID') await ctx.flow.raise('OrderPaid', order);
   } else if (!order.payment) {
     payment = await ctx.connectors.payments.createPayment({
       amount: order.total,

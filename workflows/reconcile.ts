@@ -1,4 +1,5 @@
 import type { Order, OrderStatus } from '../connectors/orders.js';
+import { FULFILLMENT_JOB, REVOCATION_JOB } from '../flows/events.js';
 import { settlePayment } from './payments.js';
 import type { CommerceServices } from './services.js';
 
@@ -80,9 +81,10 @@ async function reconcileOne(
     case 'PAID':
     case 'FULFILLING':
     case 'REFUND_PENDING': {
-      const kind = order.status === 'REFUND_PENDING' ? 'refund' : 'fulfillment';
-      if (!(await services.jobs.isPending(kind, order.id))) {
-        await services.jobs.rerun(kind, order.id);
+      const which = order.status === 'REFUND_PENDING' ? REVOCATION_JOB : FULFILLMENT_JOB;
+      const job = { ...which, orderId: order.id };
+      if (!(await services.jobs.isPending(job))) {
+        await services.jobs.rerun(job);
         report.jobsRequeued += 1;
       }
       return;

@@ -26,8 +26,8 @@ const MAX_REASON_LENGTH = 500;
 
 /**
  * Refunds a fulfilled order: the order becomes REFUND_PENDING, the money is given back through
- * the processor (its idempotency key derives from the order, so it is given back once), and a job
- * revokes every fulfilled line. The same request key returns the same refund.
+ * the processor (its idempotency key derives from the order, so it is given back once), and
+ * RefundRequested is raised: its revocation handler revokes every fulfilled line. The same request key returns the same refund.
  */
 export async function refundOrder(
   ctx: GatewayContext,
@@ -68,13 +68,14 @@ export async function refundOrder(
     // The refund job asks again, with the same idempotency key, until the processor answers.
     ctx.logger.warn({ err: error, orderId: order.id }, 'refund not made yet; the job will retry');
   }
-  if (current.status === 'REFUND_PENDING') await ctx.jobs.enqueue('refund', order.id);
+  if (current.status === 'REFUND_PENDING') await ctx.flow.raise('RefundRequested', current);
   return { order: current, refund, userErrors: [] };
 }
 
 /**
- * The job's half of a refund: make sure the money is back, then revoke every fulfilled line.
- * REFUNDED when all are revoked; REFUND_ERROR when the refund or a revocation failed for good.
+ * The revocation handler's half of a refund: make sure the money is back, then revoke every
+ * fulfilled line. REFUNDED (and OrderRefunded raised) when all are revoked; REFUND_ERROR when the
+ * refund or a revocation failed for good.
  */
 export async function completeRefund(
   services: CommerceServices,
@@ -83,6 +84,7 @@ export async function completeRefund(
   options: RunOptions,
 ): Promise<Order> {
   const order = await readOrder(services, orderId);
+  if (order.status === 'REFUNDED') await services.flow.raise('OrderRefunded', order);
   if (order.status !== 'REFUND_PENDING') return order;
   let withRefund: Order;
   try {
@@ -114,6 +116,7 @@ export async function completeRefund(
       status: statuses.includes('REVOCATION_ERROR') ? 'REFUND_ERROR' : 'REFUNDED',
     };
   });
+  if (updated.status === 'REFUNDED') await services.flow.raise('OrderRefunded', updated);
   if (transient.length > 0 && !options.lastAttempt) {
     throw new TransientFulfillmentError(`Order ${orderId}: ${transient.length} line(s) to revoke`);
   }

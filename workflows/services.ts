@@ -1,14 +1,18 @@
 import type { Logger } from 'pino';
 import type { Connectors } from '../connectors/index.js';
 import type { Order } from '../connectors/orders.js';
+import type { FilterPoint, FlowEventType, HandlerJob } from '../flows/events.js';
+import type { UserError } from './user-errors.js';
 
 /**
  * What the commerce workflows need besides the connectors. Each is an interface here and is
- * implemented at the edges (jobs/, subscriptions/, Redis), so workflows stay free of them.
+ * implemented at the edges (flows/, jobs/, subscriptions/, Redis), so workflows stay free of them.
  */
 export interface CommerceServices {
   connectors: Connectors;
   jobs: OrderJobs;
+  flow: OrderFlow;
+  timelines: OrderTimelines;
   events: OrderEvents;
   purchases: PurchaseRegistry;
   logger: Logger;
@@ -16,20 +20,57 @@ export interface CommerceServices {
   attentionAfterMs: number;
 }
 
-export type OrderJobKind = 'fulfillment' | 'refund';
-
-/** Background work per order; each job's id derives from the order, so adding it twice adds nothing. */
+/**
+ * Background work per order: one job per (event, order, handler), whose id derives from the three,
+ * so adding it twice adds nothing.
+ */
 export interface OrderJobs {
   /**
-   * Makes sure the order's job of that kind exists (waiting, running, or finished). `snapshot`
-   * is the order as the caller just wrote it: the job starts from it instead of reading it again
-   * (and reads it only when someone changed it since).
+   * Makes sure the handler's job exists (waiting, running, or finished). `snapshot` is the order
+   * as the caller just wrote it: the job starts from it instead of reading it again (and reads
+   * it only when someone changed it since).
    */
-  enqueue(kind: OrderJobKind, orderId: string, snapshot?: Order): Promise<void>;
-  /** Runs the order's job of that kind again, whatever state it ended in. */
-  rerun(kind: OrderJobKind, orderId: string): Promise<void>;
-  /** Whether the order's job of that kind is waiting, delayed or running. */
-  isPending(kind: OrderJobKind, orderId: string): Promise<boolean>;
+  enqueue(job: HandlerJob, snapshot?: Order): Promise<void>;
+  /** Runs the handler's job again, whatever state it ended in. */
+  rerun(job: HandlerJob): Promise<void>;
+  /** Whether the handler's job is waiting, delayed or running. */
+  isPending(job: HandlerJob): Promise<boolean>;
+}
+
+/** One line of an order's timeline (CONTRACT §7). */
+export interface TimelineEntry {
+  at: string;
+  kind: 'EVENT' | 'HANDLER' | 'FILTER';
+  name: string;
+  outcome: 'RAISED' | 'SUCCEEDED' | 'RETRYING' | 'FAILED' | 'ALLOWED';
+  detail: string | null;
+  /** The detail is for staff only (an upstream's error, a retry's reason). */
+  staffOnly: boolean;
+}
+
+/** Each order's timeline: appended as things happen, kept across restarts, bounded in length. */
+export interface OrderTimelines {
+  /**
+   * Appends the entry unless an entry with the same `onceKey` was appended before: an event
+   * raised many times (a webhook delivered five times) shows once.
+   */
+  append(orderId: string, entry: TimelineEntry, onceKey: string): Promise<void>;
+  /** Oldest first. */
+  list(orderId: string): Promise<TimelineEntry[]>;
+}
+
+/** What a filter point is asked about: the buyer and what they are about to buy. */
+export interface PurchaseCheck {
+  buyer: { userId: string; username: string; email: string | null; name: string | null };
+  skus: readonly string[];
+}
+
+/** The order flow as the flows file configures it (implemented in flows/engine.ts). */
+export interface OrderFlow {
+  /** Raises the event: each handler configured for it runs once, as its own job. Idempotent. */
+  raise(type: FlowEventType, order: Order): Promise<void>;
+  /** Runs the point's filters in order; the first refusal is returned, null when all allow. */
+  screen(point: FilterPoint, check: PurchaseCheck): Promise<UserError | null>;
 }
 
 /** Publishes every status change of an order, to whoever listens in any process. */
@@ -56,14 +97,16 @@ export interface PurchaseRegistry {
   waitFor(ownerId: string, idempotencyKey: string, timeoutMs: number): Promise<string | null>;
 }
 
-/** A status event as published for an order (see subscriptions/order-events.ts). */
+/** An order's status change, as published to every process (see subscriptions/order-events.ts). */
 export interface OrderStatusChange {
   orderId: string;
   ownerId: string;
   status: Order['status'];
   lines: { id: string; status: Order['lines'][number]['status'] }[];
+  /** The order system's version: newer changes carry higher versions, so stale ones can be dropped. */
   version: number;
-  /** The whole order after the change. */
+  occurredAt: string;
+  /** The whole order after the change, so no subscriber has to read it again. */
   order: Order;
 }
 

@@ -70,6 +70,7 @@ export function toOrder(order: CtOrder): Order {
     number: order.orderNumber ?? order.id,
     ownerId: fields.lmsUserId ?? '',
     ownerUsername: fields.lmsUsername ?? '',
+    ownerEmail: order.customerEmail ?? null,
     status: oneOf(ORDER_STATUSES, fields.status) ?? UNKNOWN_ORDER_STATUS,
     placedAt: order.createdAt,
     total: toMoney(order.totalPrice),

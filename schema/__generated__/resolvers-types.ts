@@ -9,6 +9,7 @@ import type { RefundResult as RefundResultModel } from '../../workflows/refund.j
 import type { RetryResult as RetryResultModel } from '../../workflows/fulfillment.js';
 import type { OrderStatusUpdate as OrderStatusUpdateModel } from '../../workflows/order-status.js';
 import type { Enrollment as EnrollmentModel } from '../../connectors/enrollment.js';
+import type { TimelineEntry as TimelineEntryModel } from '../../workflows/services.js';
 import type { Viewer as ViewerModel } from '../../server/auth.js';
 import type { CheckoutQuote as CheckoutQuoteModel, CheckoutQuoteLine as CheckoutQuoteLineModel } from '../../workflows/checkout.js';
 import type { CourseConnection as CourseConnectionModel } from '../../workflows/catalog.js';
@@ -159,6 +160,11 @@ export type Order = {
   payment: Maybe<Payment>;
   placedAt: Scalars['DateTime']['output'];
   status: OrderStatus;
+  /**
+   * What happened to the order, oldest first: each event and each handler's or filter's outcome.
+   * The owner sees every entry, with staff-only details null; staff see all.
+   */
+  timeline: Array<TimelineEntry>;
   total: Money;
 };
 
@@ -433,6 +439,33 @@ export type SubscriptionOrderStatusChangedArgs = {
   orderId: Scalars['ID']['input'];
 };
 
+export type TimelineEntry = {
+  __typename?: 'TimelineEntry';
+  at: Scalars['DateTime']['output'];
+  /** What came of it, e.g. the fulfillment module's result. Null when staff-only and the viewer is not staff. */
+  detail: Maybe<Scalars['String']['output']>;
+  kind: TimelineEntryKind;
+  /** The event's, handler's or filter's name, e.g. OrderPaid, fulfillment, webhook. */
+  name: Scalars['String']['output'];
+  outcome: TimelineOutcome;
+};
+
+export type TimelineEntryKind =
+  | 'EVENT'
+  | 'FILTER'
+  | 'HANDLER';
+
+export type TimelineOutcome =
+  /** A filter let the purchase go on. */
+  | 'ALLOWED'
+  /** Failed for good (an optional handler's failure holds nothing back). */
+  | 'FAILED'
+  /** An event was raised. */
+  | 'RAISED'
+  /** Failed for now; it will be tried again. */
+  | 'RETRYING'
+  | 'SUCCEEDED';
+
 export type User = {
   __typename?: 'User';
   email: Maybe<Scalars['String']['output']>;
@@ -473,6 +506,8 @@ export type UserErrorCode =
   | 'MIXED_CURRENCIES'
   | 'NOT_PURCHASABLE'
   | 'ORDER_NOT_FOUND'
+  /** A filter of the flows (e.g. sanctions screening) refused the purchase. */
+  | 'PURCHASE_NOT_ALLOWED'
   | 'REFUND_NOT_ALLOWED'
   | 'RETRY_NOT_ALLOWED'
   | 'SKU_NOT_FOUND';
@@ -630,6 +665,9 @@ export type ResolversTypes = {
   RefundStatus: RefundStatus;
   RetryFulfillmentPayload: ResolverTypeWrapper<RetryResultModel>;
   Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  TimelineEntry: ResolverTypeWrapper<TimelineEntryModel>;
+  TimelineEntryKind: TimelineEntryKind;
+  TimelineOutcome: TimelineOutcome;
   User: ResolverTypeWrapper<ViewerModel>;
   UserError: ResolverTypeWrapper<UserError>;
   UserErrorCode: UserErrorCode;
@@ -672,6 +710,7 @@ export type ResolversParentTypes = {
   RefundOrderPayload: RefundResultModel;
   RetryFulfillmentPayload: RetryResultModel;
   Subscription: Record<PropertyKey, never>;
+  TimelineEntry: TimelineEntryModel;
   User: ViewerModel;
   UserError: UserError;
 };
@@ -754,6 +793,7 @@ export type OrderResolvers<ContextType = GatewayContext, ParentType extends Reso
   payment?: Resolver<Maybe<ResolversTypes['Payment']>, ParentType, ContextType>;
   placedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   status?: Resolver<ResolversTypes['OrderStatus'], ParentType, ContextType>;
+  timeline?: Resolver<Array<ResolversTypes['TimelineEntry']>, ParentType, ContextType>;
   total?: Resolver<ResolversTypes['Money'], ParentType, ContextType>;
 };
 
@@ -866,6 +906,14 @@ export type SubscriptionResolvers<ContextType = GatewayContext, ParentType exten
   orderStatusChanged?: SubscriptionResolver<ResolversTypes['OrderStatusUpdate'], "orderStatusChanged", ParentType, ContextType, RequireFields<SubscriptionOrderStatusChangedArgs, 'orderId'>>;
 };
 
+export type TimelineEntryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TimelineEntry'] = ResolversParentTypes['TimelineEntry']> = {
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  detail?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['TimelineEntryKind'], ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  outcome?: Resolver<ResolversTypes['TimelineOutcome'], ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   email?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -911,6 +959,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   RefundOrderPayload?: RefundOrderPayloadResolvers<ContextType>;
   RetryFulfillmentPayload?: RetryFulfillmentPayloadResolvers<ContextType>;
   Subscription?: SubscriptionResolvers<ContextType>;
+  TimelineEntry?: TimelineEntryResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
   UserError?: UserErrorResolvers<ContextType>;
 };

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents } from 'bullmq';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FULFILLMENT_JOB } from '../../flows/events.js';
 import { ORDER_QUEUE, orderJobId } from '../../jobs/order-queue.js';
 import { demoSeat } from '../../sandbox/demo-data.js';
 import {
@@ -51,7 +52,11 @@ describe('the reconciler and job retention on a Redis of their own', () => {
     const missing = Array.from({ length: 15 }, () => `missing-${randomUUID()}`);
     await Promise.all(
       missing.map((orderId) =>
-        queue.add('fulfillment', { orderId }, { jobId: orderJobId('fulfillment', orderId) }),
+        queue.add(
+          FULFILLMENT_JOB.handler,
+          { orderId, event: FULFILLMENT_JOB.event },
+          { jobId: orderJobId({ ...FULFILLMENT_JOB, orderId }) },
+        ),
       ),
     );
     await waitFor('15 failed jobs', async () => (await queue.getFailedCount()) === 15);
@@ -63,7 +68,7 @@ describe('the reconciler and job retention on a Redis of their own', () => {
     );
     const failed = await queue.getFailed(0, -1);
     expect(failed.map((job) => job.id).sort()).toEqual(
-      missing.map((orderId) => orderJobId('fulfillment', orderId)).sort(),
+      missing.map((orderId) => orderJobId({ ...FULFILLMENT_JOB, orderId })).sort(),
     );
     // Each run removed only itself.
     expect(await queue.getCompletedCount()).toBe(0);

@@ -100,6 +100,7 @@ describe('discount uses', () => {
       number: 'EDX-1',
       ownerId: '77',
       ownerUsername: 'learner77',
+      ownerEmail: 'learner77@example.org',
       status,
       placedAt: new Date().toISOString(),
       total: { amount: '10.00', currencyCode: 'USD' },

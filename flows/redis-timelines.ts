@@ -1,0 +1,50 @@
+import type { Cluster, Redis } from 'ioredis';
+import type { OrderTimelines, TimelineEntry } from '../workflows/services.js';
+
+/** The newest entries kept per order: a handler retried for days cannot grow it without end. */
+export const MAX_TIMELINE_ENTRIES = 200;
+const RETENTION_MS = 400 * 24 * 3600 * 1000;
+
+// Appends once per onceKey, trims to the newest entries, and keeps both keys as long as the
+// timeline: one round trip, atomic, so concurrent writers (a webhook delivered five times at
+// once) neither duplicate nor lose an entry.
+const APPEND = `
+if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
+redis.call('RPUSH', KEYS[1], ARGV[2])
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[4])
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
+return 1
+`;
+
+/**
+ * Timelines in Redis, beside the jobs whose outcomes they record. They are the flows' own log,
+ * not a business object: the order system keeps the order, its status and its lines. Both keys
+ * of an order share a hash tag, so the script also runs on a Redis Cluster.
+ */
+export function createRedisTimelines(redis: Redis | Cluster, keyPrefix: string): OrderTimelines {
+  const keys = (orderId: string) => {
+    const list = `${keyPrefix}timeline:{${orderId}}`;
+    return [list, `${list}:once`] as const;
+  };
+  return {
+    async append(orderId, entry, onceKey) {
+      const [list, once] = keys(orderId);
+      await redis.eval(
+        APPEND,
+        2,
+        list,
+        once,
+        onceKey,
+        JSON.stringify(entry),
+        MAX_TIMELINE_ENTRIES,
+        RETENTION_MS,
+      );
+    },
+    async list(orderId) {
+      const [list] = keys(orderId);
+      const raw = await redis.lrange(list, 0, -1);
+      return raw.map((item) => JSON.parse(item) as TimelineEntry);
+    },
+  };
+}
