@@ -1,10 +1,13 @@
 import type { Queue } from 'bullmq';
+import { FULFILLMENT_JOB, isFlowEventType, REVOCATION_JOB } from '../flows/events.js';
 import { RECONCILE_JOB } from './order-queue.js';
 
 /** The states an operator watches; completed jobs are kept a week and would only add noise. */
 const WATCHED_STATES = ['waiting', 'prioritized', 'delayed', 'active', 'failed'] as const;
 /** Reported even at zero, so a dashboard's series exist before the first failure. */
-const KINDS = ['fulfillment', 'refund', RECONCILE_JOB];
+const KINDS = [FULFILLMENT_JOB.handler, REVOCATION_JOB.handler, RECONCILE_JOB];
+/** Order ids are the order system's UUIDs; a job id ends with one. */
+const ORDER_ID_SUFFIX = /-[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 export interface QueueCount {
   state: (typeof WATCHED_STATES)[number];
@@ -17,7 +20,8 @@ export interface OrderQueueMetrics {
 }
 
 /**
- * Counts the queue's jobs by state and kind from their ids alone (`<kind>-<order id>`, the
+ * Counts the queue's jobs by state and kind (the handler) from their ids alone
+ * (`<event>-<handler>-<order id>`, `<kind>-<order id>` for jobs queued before flows, the
  * scheduler's `repeat:…` for the reconciler), so a scrape reads no job's data.
  */
 export function createQueueMetrics(queue: Queue): OrderQueueMetrics {
@@ -39,6 +43,11 @@ export function createQueueMetrics(queue: Queue): OrderQueueMetrics {
 
 function kindOfJobId(id: string): string {
   if (id.startsWith('repeat:')) return RECONCILE_JOB;
-  const dash = id.indexOf('-');
-  return dash > 0 ? id.slice(0, dash) : 'unknown';
+  const withoutOrder = id.replace(ORDER_ID_SUFFIX, '');
+  if (withoutOrder === id) return 'unknown';
+  const dash = withoutOrder.indexOf('-');
+  // Handler names may hold dashes (receipt-email); event names never do.
+  return dash > 0 && isFlowEventType(withoutOrder.slice(0, dash))
+    ? withoutOrder.slice(dash + 1)
+    : withoutOrder;
 }

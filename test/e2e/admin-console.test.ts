@@ -135,7 +135,7 @@ describe('the staff console at /admin/queues', () => {
       const page = await browser.context.newPage();
       await page.goto(`${gw.url}/admin/queues/queue/orders?status=failed`);
       const card = page
-        .getByText(`fulfillment-${orderId}`, { exact: true })
+        .getByText(`OrderPaid-fulfillment-${orderId}`, { exact: true })
         .locator('xpath=ancestor::div[.//button][1]/..');
       await card.getByRole('button', { name: 'Error', exact: true }).click();
       await expect

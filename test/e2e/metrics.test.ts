@@ -79,7 +79,7 @@ describe('/metrics on the public port', () => {
       Date.now() < deadline
     );
     expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' })).toBe(1);
-    expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'refund' })).toBe(0);
+    expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'revocation' })).toBe(0);
     expect(
       sample(text, 'gateway_fulfillment_failures_total', {
         module: 'enrollment',

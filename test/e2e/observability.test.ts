@@ -278,7 +278,7 @@ describe('following one purchase through traces and logs', () => {
       (line) => line['msg'] === 'order job failed for good' && line['orderId'] === refusedOrderId,
     );
     expect(failedForGood).toMatchObject({
-      jobId: `fulfillment-${refusedOrderId}`,
+      jobId: `OrderPaid-fulfillment-${refusedOrderId}`,
       trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
     });
   });
