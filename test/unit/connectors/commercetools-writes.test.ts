@@ -104,6 +104,7 @@ describe('creating orders', () => {
       number: draft.number,
       ownerId: '4242',
       ownerUsername: 'tester',
+      ownerEmail: 'tester@example.com',
       status: 'PENDING_PAYMENT',
       placedAt: expect.any(String),
       total: { amount: '148.00', currencyCode: 'USD' },
