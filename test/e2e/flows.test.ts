@@ -277,7 +277,25 @@ describe('flows from a flows file', () => {
     const { order } = await paidAndFulfilled();
     await until(() => forOrder(order.id).length >= 4, 'every attempt');
     receiver.state.failNext = 0;
-    expect(order.status).toBe('FULFILLED');
+    const staff = await tokenFor('staff');
+    let webhook: TimelineView[] = [];
+    await until(async () => {
+      const response = await graphql<{ order: { status: string; timeline: TimelineView[] } }>(
+        gw.url,
+        TIMELINE,
+        { id: order.id },
+        { token: staff },
+      );
+      expect(response.body.data?.order.status).toBe('FULFILLED');
+      webhook = response.body.data!.order.timeline.filter((entry) => entry.name === 'webhook');
+      return webhook.some((entry) => entry.outcome === 'FAILED');
+    }, 'the webhook failed for good');
+    expect(webhook.map((entry) => entry.outcome)).toEqual([
+      'RETRYING',
+      'RETRYING',
+      'RETRYING',
+      'FAILED',
+    ]);
   });
 });
 
