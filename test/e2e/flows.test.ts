@@ -370,6 +370,7 @@ describe('npm start with an invalid flows file', () => {
   let dir: string;
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'flows-bad-'));
+    await writeFile(join(dir, 'nothing.mjs'), 'export const version = 1;\n');
   });
   afterAll(() => rm(dir, { recursive: true, force: true }));
 
@@ -385,6 +386,18 @@ describe('npm start with an invalid flows file', () => {
     [
       'plugins: [./missing.js]\n',
       /^Invalid flows: .*flows\.yaml:1 plugins\[0\]: plugin \.\/missing\.js cannot be loaded/,
+    ],
+    [
+      'handlers:\n  OrderPaid: [fulfillment, fax]\n',
+      /^Invalid flows: .*flows\.yaml:2 handlers\.OrderPaid\[1\]: unknown handler fax/,
+    ],
+    [
+      'fulfillment:\n  verified: certificate\n',
+      /^Invalid flows: .*flows\.yaml:2 fulfillment\.verified: unknown fulfillment module certificate/,
+    ],
+    [
+      'plugins: [./nothing.mjs]\n',
+      /^Invalid flows: .*flows\.yaml:1 plugins\[0\]: plugin \.\/nothing\.mjs exports no handler/,
     ],
   ])('stops on %j with one line naming the file and place', async (text, message) => {
     if (!existsSync(MAIN)) throw new Error(`${MAIN} is missing: run npm run build`);
