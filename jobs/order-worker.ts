@@ -88,10 +88,9 @@ export async function startOrderWorker(options: {
       const optional =
         job.data.event !== undefined &&
         flows.isOptional({ event: job.data.event, handler: job.name, orderId: job.data.orderId });
-      logger.warn(
-        { jobId: job.id, reason: error.message, optional },
-        optional ? 'an optional handler failed for good' : 'order job failed for good',
-      );
+      const fields = { jobId: job.id, reason: error.message };
+      if (optional) logger.warn(fields, 'an optional handler failed for good');
+      else logger.error(fields, 'order job failed for good');
     }
   });
 
