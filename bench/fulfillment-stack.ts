@@ -32,7 +32,14 @@ export interface StackOptions {
 
 export interface Stack {
   gatewayUrl: string;
-  sandboxUrls: { lms: string; stripe: string; commercetools: string; discovery: string };
+  sandboxUrls: {
+    lms: string;
+    stripe: string;
+    commercetools: string;
+    discovery: string;
+    smtp: string;
+    screening: string;
+  };
   /** The processes whose CPU time the report splits, by role. */
   pids: Record<string, number>;
   stop(): Promise<void>;
@@ -46,7 +53,14 @@ export interface Stack {
 export async function startStack(options: StackOptions): Promise<Stack> {
   const port = await freeBasePort();
   const at = (offset: number) => `http://127.0.0.1:${port + offset}`;
-  const sandboxUrls = { discovery: at(101), lms: at(102), stripe: at(103), commercetools: at(104) };
+  const sandboxUrls = {
+    discovery: at(101),
+    lms: at(102),
+    stripe: at(103),
+    commercetools: at(104),
+    smtp: `smtp://127.0.0.1:${port + 105}`,
+    screening: at(107),
+  };
   const gatewayUrl = at(0);
   const common = {
     PATH: process.env['PATH'] ?? '',
@@ -231,17 +245,20 @@ function upstreamEnvironment(urls: Stack['sandboxUrls']): Record<string, string>
     JWT_ISSUER: credentials.jwt.issuer,
     JWT_AUDIENCE: credentials.jwt.audience,
     JWT_SECRET_KEY: credentials.jwt.secretKey,
+    SMTP_URL: urls.smtp,
+    SCREENING_URL: urls.screening,
+    SCREENING_API_KEY: credentials.screeningApiKey,
   };
 }
 
 /**
- * A port P with P and P+101..104 free (the gateway and the sandbox beside it), below Linux's
+ * A port P with P and P+101..107 free (the gateway and the sandbox beside it), below Linux's
  * ephemeral range (32768 and up) so outgoing connections cannot take them meanwhile.
  */
 async function freeBasePort(): Promise<number> {
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const base = 10_000 + Math.floor(Math.random() * 20_000);
-    const offsets = [0, 101, 102, 103, 104];
+    const offsets = [0, 101, 102, 103, 104, 105, 106, 107];
     const free = await Promise.all(offsets.map((offset) => isFree(base + offset)));
     if (free.every(Boolean)) return base;
   }

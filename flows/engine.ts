@@ -43,16 +43,6 @@ export interface FlowEngine {
  * per handler, under an id derived from (event, order, handler), so raising it again (a webhook
  * delivered five times, a retried job, the reconciler) runs nothing twice.
  */
-function timelineEntry(
-  kind: TimelineEntry['kind'],
-  name: string,
-  outcome: TimelineEntry['outcome'],
-  detail: string | null,
-  staffOnly: boolean,
-): TimelineEntry {
-  return { at: new Date().toISOString(), kind, name, outcome, detail, staffOnly };
-}
-
 export function createFlowEngine(
   plan: FlowsPlan,
   options: {
@@ -194,4 +184,14 @@ export function createFlowEngine(
       return handlers.get(`${job.event}/${job.handler}`)?.step.optional ?? false;
     },
   };
+}
+
+function timelineEntry(
+  kind: TimelineEntry['kind'],
+  name: string,
+  outcome: TimelineEntry['outcome'],
+  detail: string | null,
+  staffOnly: boolean,
+): TimelineEntry {
+  return { at: new Date().toISOString(), kind, name, outcome, detail, staffOnly };
 }

@@ -89,8 +89,14 @@ export async function startOrderWorker(options: {
           ? new UnrecoverableError(caught.message)
           : caught;
       // Written here, inside the job's span, so the line carries the job's trace.
-      if (error instanceof UnrecoverableError) {
-        services.logger.warn({ reason: error.message }, 'order job failed for good');
+      const lastAttempt = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+      if (error instanceof UnrecoverableError || lastAttempt) {
+        const fields = { reason: error instanceof Error ? error.message : String(error) };
+        if (flows.isOptional(handlerJob)) {
+          services.logger.warn(fields, 'an optional handler failed for good; the order goes on');
+        } else {
+          services.logger.error(fields, 'order job failed for good');
+        }
       } else if (!(error instanceof TransientFulfillmentError)) {
         services.logger.warn({ err: error }, 'order job failed; it will be retried');
       }
@@ -129,19 +135,8 @@ export async function startOrderWorker(options: {
   });
   worker.on('error', options.errorLog('order worker'));
   worker.on('failed', (job, error) => {
-    if (!job) return;
-    if (job.name === RECONCILE_JOB) {
+    if (job?.name === RECONCILE_JOB) {
       logger.warn({ jobId: job.id, reason: error.message }, 'reconciler run failed');
-      return;
-    }
-    const { event, orderId } = job.data;
-    const lastAttempt = job.attemptsMade >= (job.opts.attempts ?? 1);
-    const forGood = error instanceof UnrecoverableError || lastAttempt;
-    if (event && forGood && flows.isOptional({ event, handler: job.name, orderId })) {
-      logger.warn(
-        { jobId: job.id, orderId, reason: error.message },
-        'an optional handler failed for good; the order goes on',
-      );
     }
   });
 

@@ -83,10 +83,12 @@ async function reconcileOne(
     case 'REFUND_PENDING': {
       const which = order.status === 'REFUND_PENDING' ? REVOCATION_JOB : FULFILLMENT_JOB;
       const job = { ...which, orderId: order.id };
-      if (!(await services.jobs.isPending(job))) {
-        await services.jobs.rerun(job);
-        report.jobsRequeued += 1;
-      }
+      if (await services.jobs.isPending(job)) return;
+      // The process that changed the status may have died before raising the event: raising it
+      // again adds only the handlers' jobs that are missing (their ids derive from the event).
+      await services.flow.raise(which.event, order);
+      await services.jobs.rerun(job);
+      report.jobsRequeued += 1;
       return;
     }
     default:

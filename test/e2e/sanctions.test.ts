@@ -2,14 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
 import type { SandboxServer } from '../../sandbox/index.js';
 import { contractOperation, errorCodes, graphql, signToken } from '../support/client.js';
 import { enrollmentPosts, purchase, type PurchaseView } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { contractOperationIn, readContract } from '../contract/operations.js';
 
 const DS201 = 'course-v1:SandboxX+DS201+3T2026';
+const TIMELINE = contractOperationIn(
+  readContract(fileURLToPath(new URL('../contract/flows.graphql', import.meta.url))),
+  'OrderTimeline',
+);
 
 /** Every write a sandbox upstream took (tokens aside): what "nothing was created" is checked against. */
 function writes(server: SandboxServer | undefined): number {
@@ -84,15 +90,20 @@ describe('sanctions screening at purchase', () => {
   });
 
   it('lets everyone else buy as before', async () => {
-    const result = await purchase(
-      gw.url,
-      await buyer('Grace Hopper'),
-      [demoSeat(DS201, 'verified').sku],
-      randomUUID(),
-    );
+    const token = await buyer('Grace Hopper');
+    const result = await purchase(gw.url, token, [demoSeat(DS201, 'verified').sku], randomUUID());
     expect(result.userErrors).toEqual([]);
     expect(result.order?.status).toBe('PENDING_PAYMENT');
     expect(result.payment?.clientSecret).toBeTruthy();
+    const timeline = await graphql<{ order: { timeline: { kind: string; name: string }[] } }>(
+      gw.url,
+      TIMELINE,
+      { id: result.order!.id },
+      { token },
+    );
+    expect(
+      timeline.body.data?.order.timeline.map((entry) => `${entry.kind} ${entry.name}`),
+    ).toEqual(['FILTER sanctions-screening', 'EVENT OrderPlaced']);
   });
 
   it('refuses with UPSTREAM_UNAVAILABLE, creating nothing, while the screening API is down', async () => {

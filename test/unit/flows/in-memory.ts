@@ -30,7 +30,13 @@ export function inMemoryOrders(): OrderConnector & { orders: Map<string, Order> 
     orders,
     listCustomerOrders: unused,
     findOrderByIdempotencyKey: unused,
-    listOrdersInStatus: unused,
+    listOrdersInStatus: (statuses, args) =>
+      Promise.resolve(
+        [...orders.values()]
+          .filter((order) => statuses.includes(order.status))
+          .slice(args.offset ?? 0, (args.offset ?? 0) + args.limit)
+          .map((order) => structuredClone(order)),
+      ),
     listOrdersNeedingAttention: unused,
     checkReachable: unused,
     getOrders(ids) {

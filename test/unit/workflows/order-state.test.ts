@@ -3,6 +3,7 @@ import { ORDER_STATUSES, type OrderStatus } from '../../../connectors/orders.js'
 import { builtInFlows } from '../../../flows/flows-plan.js';
 import { canTransition, InvalidTransitionError } from '../../../workflows/order-state.js';
 import { changeOrder } from '../../../workflows/order-updates.js';
+import { reconcileOrders } from '../../../workflows/reconcile.js';
 import { inMemoryServices, paidOrder } from '../flows/in-memory.js';
 
 const ALLOWED: readonly [OrderStatus, OrderStatus][] = [
@@ -64,5 +65,21 @@ describe('the order state machine', () => {
     const same = await changeOrder(memory.services, order.id, () => ({ status: 'PAID' }));
     expect(same.version).toBe(order.version);
     expect(memory.published).toEqual([]);
+  });
+});
+
+describe('the reconciler', () => {
+  it('raises the event again for a paid order whose raise was lost, and runs its handlers once', async () => {
+    const memory = inMemoryServices(builtInFlows({ verified: 'enrollment' }));
+    // PAID in the order system, but the process died before raising OrderPaid.
+    const order = await paidOrder(memory.orders);
+    const first = await reconcileOrders(memory.services, { quietForMs: 0 });
+    const second = await reconcileOrders(memory.services, { quietForMs: 0 });
+    expect([first.jobsRequeued, second.jobsRequeued]).toEqual([1, 0]);
+    await memory.drain();
+    expect(memory.orders.orders.get(order.id)?.status).toBe('FULFILLED');
+    expect(memory.lms.enrolls).toHaveLength(1);
+    const events = (await memory.timelines.list(order.id)).filter((e) => e.kind === 'EVENT');
+    expect(events.map((e) => e.name)).toEqual(['OrderPaid', 'OrderFulfilled']);
   });
 });
