@@ -246,8 +246,8 @@ function upstreamEnvironment(urls: Stack['sandboxUrls']): Record<string, string>
     JWT_AUDIENCE: credentials.jwt.audience,
     JWT_SECRET_KEY: credentials.jwt.secretKey,
     SMTP_URL: urls.smtp,
-    SCREENING_URL: urls.screening,
-    SCREENING_API_KEY: credentials.screeningApiKey,
+    SANCTIONS_API_URL: urls.screening,
+    SANCTIONS_API_KEY: credentials.screeningApiKey,
   };
 }
 

@@ -29,7 +29,7 @@ export interface Connectors {
   programs: ProgramConnector;
   /** Null when no SMTP server is configured (production without SMTP_URL). */
   mail: Mailer | null;
-  /** Null when no screening API is configured (production without SCREENING_URL). */
+  /** Null when no screening API is configured (production without SANCTIONS_API_URL). */
   screening: ScreeningConnector | null;
 }
 

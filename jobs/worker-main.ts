@@ -23,7 +23,7 @@ async function main(): Promise<void> {
   const logger = createLogger(config.logLevel);
   logProcessWarnings(logger);
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
-  const flows = await loadFlowsOrExit(config.flows);
+  const flows = await loadFlowsOrExit(config);
   const metrics = createMetrics();
   const runtime = createCommerceRuntime({
     config,

@@ -61,8 +61,8 @@ const environment: Record<string, string | undefined> = {
   JWT_AUDIENCE: credentials.jwt.audience,
   JWT_SECRET_KEY: credentials.jwt.secretKey,
   SMTP_URL: sandbox.urls.smtp,
-  SCREENING_URL: sandbox.urls.screening,
-  SCREENING_API_KEY: credentials.screeningApiKey,
+  SANCTIONS_API_URL: sandbox.urls.screening,
+  SANCTIONS_API_KEY: credentials.screeningApiKey,
 };
 
 const lines = [

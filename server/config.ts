@@ -109,9 +109,9 @@ export interface UpstreamsConfig {
   lms: LmsConfig;
   stripe: StripeConfig;
   commercetools: CommercetoolsConfig;
-  /** Null in production without SMTP_URL: the flows may then send no mail. */
+  /** Null in production without SMTP_URL: flows that send mail then refuse to start. */
   smtp: { url: string; from: string } | null;
-  /** Null in production without SCREENING_URL: sanctions screening then refuses every purchase. */
+  /** Null in production without SANCTIONS_API_URL: flows that screen then refuse to start. */
   screening: { url: string; apiKey: string } | null;
 }
 
@@ -224,9 +224,9 @@ const environmentSchema = z.object({
     .default(900),
   FLOWS_CONFIG: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
-  SMTP_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
-  SCREENING_URL: baseUrl.optional(),
-  SCREENING_API_KEY: z.string().min(1).optional(),
+  MAIL_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
+  SANCTIONS_API_URL: baseUrl.optional(),
+  SANCTIONS_API_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -360,10 +360,10 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         ),
       }
     : null;
-  const screening = env.SCREENING_URL
+  const screening = env.SANCTIONS_API_URL
     ? {
-        url: env.SCREENING_URL,
-        apiKey: requireWith('SCREENING_API_KEY', env.SCREENING_API_KEY, 'SCREENING_URL'),
+        url: env.SANCTIONS_API_URL,
+        apiKey: requireWith('SANCTIONS_API_KEY', env.SANCTIONS_API_KEY, 'SANCTIONS_API_URL'),
       }
     : null;
 
@@ -440,7 +440,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
       failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS ?? null,
     },
-    mail: { smtpUrl: env.SMTP_URL ?? null, from: env.SMTP_FROM },
+    mail: { smtpUrl: env.SMTP_URL ?? null, from: env.MAIL_FROM },
     screening,
     flows: {
       file: env.FLOWS_CONFIG ?? null,

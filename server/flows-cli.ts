@@ -7,7 +7,7 @@ import { loadConfigOrExit } from './process-lifecycle.js';
  * and prints them, as text or as a Mermaid flowchart. Exits 1 with one line per problem.
  */
 const config = loadConfigOrExit();
-const plan = await loadFlowsOrExit(config.flows);
+const plan = await loadFlowsOrExit(config);
 process.stdout.write(
   process.argv.includes('--mermaid') ? flowsAsMermaid(plan) : describeFlows(plan),
 );

@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit();
   const logger = createLogger(config.logLevel);
   logProcessWarnings(logger);
-  const flows = await loadFlowsOrExit(config.flows);
+  const flows = await loadFlowsOrExit(config);
 
   let redis;
   try {
