@@ -38,11 +38,12 @@ const REQUIREMENT =
 
 /**
  * Creates a test host on a /30 of 10.0.0.0/8 that no route here covers, chosen at random so
- * that runs in parallel do not meet. Call remove() in afterAll: nothing else deletes it.
+ * that runs in parallel do not meet. Call remove() in afterAll; the test hosts of a test process
+ * killed before it could are removed by the next createTestHost.
  */
 export async function createTestHost(): Promise<TestHost> {
   const id = randomBytes(4).toString('hex');
-  const namespace = `cgw-test-${id}`;
+  const namespace = `cgw-test-${process.pid}-${id}`;
   // Interface names are limited to 15 characters.
   const outer = `cgw${id}h`;
   const inner = `cgw${id}n`;
@@ -53,6 +54,7 @@ export async function createTestHost(): Promise<TestHost> {
   }
   const remove = () => ip('netns', 'delete', namespace);
   try {
+    await removeOrphans();
     const subnet = await unusedSubnet();
     const listenAddress = dotted(subnet + 1);
     const callerAddress = dotted(subnet + 2);
@@ -89,6 +91,27 @@ export async function createTestHost(): Promise<TestHost> {
   } catch (error) {
     await remove();
     throw error;
+  }
+}
+
+/** Deletes the test hosts whose test process is gone: killed, it could not run its afterAll. */
+async function removeOrphans(): Promise<void> {
+  const { stdout } = await execFileAsync('ip', ['-json', 'netns', 'list']);
+  // Called once this process's own namespace exists, so the list is never empty.
+  for (const { name } of JSON.parse(stdout) as { name: string }[]) {
+    const owner = /^cgw-test-(\d+)-[0-9a-f]+$/.exec(name)?.[1];
+    if (owner === undefined || isRunning(Number(owner))) continue;
+    // Another test process may be deleting the same one at this moment: either way it is gone.
+    await execFileAsync('ip', ['netns', 'delete', name]).catch(() => undefined);
+  }
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
