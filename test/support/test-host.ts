@@ -9,9 +9,6 @@ const execFileAsync = promisify(execFile);
  * namespace of its own, joined to this one by a veth pair on a private /30.
  */
 export interface TestHost {
-  readonly namespace: string;
-  /** The namespace's end of the pair: the caller's address, as a server here sees it. */
-  readonly callerAddress: string;
   /** This side's end of the pair: a server listening here is reachable from the test host. */
   readonly listenAddress: string;
   /** A GET sent from inside the namespace. */
@@ -64,8 +61,6 @@ export async function createTestHost(): Promise<TestHost> {
     await ip('-n', namespace, 'address', 'add', `${callerAddress}/30`, 'dev', inner);
     await ip('-n', namespace, 'link', 'set', inner, 'up');
     return {
-      namespace,
-      callerAddress,
       listenAddress,
       // Asynchronous on purpose: the server under test usually runs in this very process.
       async get(url, headers = {}) {
