@@ -87,6 +87,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       ...common,
       ...upstreams,
       PORT: String(port),
+      HOST: '127.0.0.1',
       RUN_WORKER: 'false',
       LOG_LEVEL: 'warn',
     });
@@ -269,8 +270,8 @@ function isFree(port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const server = createServer();
     server.once('error', () => resolve(false));
-    // Every interface, as the gateway listens.
-    server.listen(port, () => server.close(() => resolve(true)));
+    // Loopback, where the gateway (HOST) and the sandbox listen.
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
 }
 

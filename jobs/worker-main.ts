@@ -64,7 +64,7 @@ async function main(): Promise<void> {
   const metricsServer =
     config.metricsPort === null
       ? null
-      : await startMetricsServer(metrics.registry, config.metricsPort);
+      : await startMetricsServer(metrics.registry, config.metricsPort, config.host ?? undefined);
   if (metricsServer) logger.info(`metrics on ${metricsServer.url}`);
   logger.info(
     { concurrency: config.jobs.concurrency },

@@ -14,6 +14,8 @@ import { DEVELOPMENT_JWT } from './development-jwt.js';
  */
 export interface GatewayConfig {
   port: number;
+  /** The one IPv4 address to listen on; null: every interface. */
+  host: string | null;
   nodeEnv: 'development' | 'production' | 'test';
   redis: {
     url: string;
@@ -170,6 +172,7 @@ const telemetryVariables = {
 const environmentSchema = z.object({
   ...telemetryVariables,
   PORT: z.coerce.number().int().min(0).max(65535).default(4000),
+  HOST: z.ipv4({ error: 'must be an IPv4 address such as 127.0.0.1' }).optional(),
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   ...redisEnvironmentShape,
   REDIS_KEY_PREFIX: z.string().min(1).optional(),
@@ -396,6 +399,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
   const jwkSetGiven: JSONWebKeySet | null = env.JWT_PUBLIC_SIGNING_JWK_SET ?? null;
   return {
     port: env.PORT,
+    host: env.HOST ?? null,
     nodeEnv: env.NODE_ENV,
     redis: {
       url: env.REDIS_URL ?? 'redis://127.0.0.1:6379',

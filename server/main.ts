@@ -31,10 +31,11 @@ async function main(): Promise<void> {
 
   let started;
   try {
-    if (config.port !== 0) await checkPortFree(config.port);
+    const host = config.host ?? undefined;
+    if (config.port !== 0) await checkPortFree(config.port, host);
     const resolved = await resolveUpstreams(config, {
       basePort: config.port === 0 ? 0 : config.port + 100,
-      webhookUrl: `http://127.0.0.1:${config.port}/webhooks/stripe`,
+      webhookUrl: `http://${config.host ?? '127.0.0.1'}:${config.port}/webhooks/stripe`,
     });
     const gateway = await startGateway({
       config,
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
       redis: redis ? { mode: 'single', url: redis.url } : config.redis.target,
       logger,
       flows,
+      host,
     });
     started = { gateway, sandbox: resolved.sandbox };
   } catch (error) {

@@ -153,6 +153,8 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
       {
         ...baseEnv,
         PORT: String(port),
+        // Probed free and called on loopback alone.
+        HOST: '127.0.0.1',
         LOG_LEVEL: 'warn',
         REDIS_URL: options.redisUrl,
         REDIS_KEY_PREFIX: options.redisKeyPrefix,

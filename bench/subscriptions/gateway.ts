@@ -73,6 +73,8 @@ export async function startGateway(
   for (const [name, value] of Object.entries(process.env)) if (!owned.test(name)) env[name] = value;
   Object.assign(env, {
     PORT: String(port),
+    // Probed free and called on loopback alone.
+    HOST: '127.0.0.1',
     LOG_LEVEL: 'warn',
     RUN_WORKER: 'false',
     REDIS_URL: options.redisUrl,

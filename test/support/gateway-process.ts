@@ -16,13 +16,16 @@ export interface GatewayProcess {
   stop(): Promise<number | null>;
 }
 
-/** Runs `npm start`'s program (the built dist/) with only the given environment, as an operator would. */
+/**
+ * Runs `npm start`'s program (the built dist/) with only the given environment, as an operator
+ * would, on loopback unless the environment names another HOST.
+ */
 export function startGatewayProcess(environment: Record<string, string>): GatewayProcess {
   if (!existsSync(MAIN)) {
     throw new Error(`${MAIN} is missing: run npm run build (npm test does it)`);
   }
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env['PATH'] ?? '', ...environment },
+    env: { PATH: process.env['PATH'] ?? '', HOST: '127.0.0.1', ...environment },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -62,7 +65,7 @@ export async function freeGatewayPort(): Promise<number> {
     new Promise<boolean>((resolve) => {
       const probe = createServer();
       probe.once('error', () => resolve(false));
-      probe.listen(port, () => probe.close(() => resolve(true)));
+      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
     });
   for (let attempt = 0; attempt < 50; attempt += 1) {
     const port = 20_000 + Math.floor(Math.random() * 30_000);

@@ -32,7 +32,7 @@ export async function startTestGateway(
     sharing?: TestGateway;
     /** A sandbox the test started with options of its own; the gateway does not close it. */
     sandbox?: Sandbox;
-    /** Listen on this address instead of 127.0.0.1 (0.0.0.0 to be reached from other addresses). */
+    /** Listen here instead of 127.0.0.1: a test host's listenAddress, to be reached from it. */
     host?: string;
   } = {},
 ): Promise<TestGateway> {

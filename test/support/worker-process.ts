@@ -38,6 +38,8 @@ async function startProgram(
       REDIS_KEY_PREFIX: target.keyPrefix,
       NODE_ENV: 'test',
       LOG_LEVEL: 'info',
+      // Unset, a gateway listens on every interface: tests keep to loopback.
+      HOST: '127.0.0.1',
       ...environment,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -35,6 +35,7 @@ describe('configuration', () => {
   it('leaves every upstream to the sandbox when nothing is set', () => {
     const config = loadConfig({});
     expect(config.port).toBe(4000);
+    expect(config.host).toBeNull();
     expect(config.redis).toEqual({
       url: 'redis://127.0.0.1:6379',
       isDefault: true,
@@ -54,7 +55,8 @@ describe('configuration', () => {
   });
 
   it('reads a full production configuration, trimming trailing slashes from URLs', () => {
-    const config = loadConfig(PRODUCTION);
+    const config = loadConfig({ ...PRODUCTION, HOST: '10.1.2.3' });
+    expect(config.host).toBe('10.1.2.3');
     expect(config.upstreams.discovery).toEqual({ url: 'https://discovery.example.org' });
     expect(config.jwt.secretKey).toBeNull();
     expect(config.jwt.publicSigningJwkSet?.keys).toHaveLength(1);
@@ -67,6 +69,9 @@ describe('configuration', () => {
   it.each([
     [{ PORT: 'eighty' }, /^Invalid configuration: PORT /],
     [{ PORT: '70000' }, /^Invalid configuration: PORT /],
+    [{ HOST: 'localhost' }, /^Invalid configuration: HOST must be an IPv4 address/],
+    [{ HOST: '127.0.0.256' }, /^Invalid configuration: HOST must be an IPv4 address/],
+    [{ HOST: '::1' }, /^Invalid configuration: HOST must be an IPv4 address/],
     [{ NODE_ENV: 'staging' }, /^Invalid configuration: NODE_ENV /],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, /^Invalid configuration: REDIS_URL /],
     [{ DISCOVERY_URL: 'ftp://discovery.example.org' }, /^Invalid configuration: DISCOVERY_URL /],
