@@ -21,6 +21,7 @@ import { WebSocketServer } from 'ws';
 import { findCredentials, credentialsFromHeaders, type Authentication } from '../server/auth.js';
 import type { ContextFactory } from '../server/context.js';
 import { isAllowedOrigin } from '../server/origins.js';
+import { createSubscriptionLog } from './operation-log.js';
 import { createSubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.js';
 
 export interface SubscriptionServerOptions {
@@ -89,6 +90,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const validated = new LRUCache<string, DocumentNode>({ max: 500 });
   const limits = createSubscriptionLimits(options.limits);
 
+  const operations = createSubscriptionLog(logger);
   const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
     {
       schema,
@@ -117,7 +119,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         });
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
+        operations.started(ctx, id, payload.operationName);
         const learnerId = ctx.extra.auth?.viewer?.userId;
         const refusal = learnerId === undefined ? null : limits.refusal(learnerId, ctx);
         if (refusal?.kind === 'close') {
@@ -146,6 +149,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           validated.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
+        operations.named(ctx, id, operation?.name?.value);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [invalid('Only subscriptions are served over WebSocket; use HTTP for the rest.')];
         }
@@ -159,7 +163,14 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           ),
         };
       },
-      onError: (_ctx, _id, _payload, errors) => errors.map(format),
+      onError: (ctx, id, _payload, errors) => {
+        const formatted = errors.map(format);
+        operations.failed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null, formatted);
+        return formatted;
+      },
+      onComplete: (ctx, id) => {
+        operations.completed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null);
+      },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
     },

@@ -11,6 +11,7 @@ import {
   waitForOrderStatus,
 } from '../support/commerce.js';
 import { deleteKeys } from '../support/gateway.js';
+import { watch } from '../support/ws-client.js';
 import {
   startOtlpReceiver,
   type OtlpReceiver,
@@ -82,8 +83,19 @@ describe('following one purchase through traces and logs', () => {
     learner = await newLearner('traced');
     const placed = await purchase(gateway.url, learner.token, [SEAT.sku], randomUUID());
     orderId = placed.order!.id;
+    // Watched live over WebSocket until FULFILLED: the subscription gets its log line too.
+    const watched = watch<{ orderStatusChanged: { order: { status: string } } }>(
+      gateway.url,
+      contractOperation('OrderStatus'),
+      { orderId },
+      { token: learner.token },
+    );
     expect(await payWithSandboxCard(sandbox, placed.payment!.id)).toBe(200);
     await waitForOrderStatus(gateway.url, learner.token, orderId, 'FULFILLED');
+    await watched.until((results) =>
+      results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
+    );
+    await watched.dispose();
     const refund = await graphql(
       gateway.url,
       contractOperation('RefundOrder'),
@@ -269,6 +281,16 @@ describe('following one purchase through traces and logs', () => {
       durationMs: expect.any(Number),
       requestId: expect.any(String),
       trace_id: expect.stringMatching(/^[0-9a-f]{32}$/),
+    });
+    const subscriptionLine = lines.find(
+      (line) => line['msg'] === 'graphql operation' && line['operationName'] === 'OrderStatus',
+    );
+    expect(subscriptionLine).toMatchObject({
+      operationType: 'subscription',
+      transport: 'websocket',
+      outcome: 'ok',
+      userId: purchaseLine?.['userId'],
+      durationMs: expect.any(Number),
     });
     const jobLine = lines.find(
       (line) => line['jobId'] !== undefined && line['orderId'] === orderId,

@@ -1,8 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { enrollmentPosts, waitForOrderStatus } from '../support/commerce.js';
+import { enrollmentPosts, lmsEnrollment, waitForOrderStatus } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
-import { placeAndPay, purchaseBurst } from '../support/purchase-burst.js';
+import { BURST_SEAT, placeAndPay, purchaseBurst } from '../support/purchase-burst.js';
 import { RedisSentinelFixture, SENTINEL_MASTER_NAME } from '../support/redis-sentinel.js';
 import { waitFor } from '../support/redis-servers.js';
 
@@ -49,7 +49,19 @@ describe('behind Redis Sentinel (1 master, 1 replica, 3 Sentinels)', () => {
     expect(promotedPort).not.toBe(before.port);
     expect(new Set(orders.map((order) => order.orderId)).size).toBe(50);
     await sleep(1000);
-    expect(enrollmentPosts(gw.sandbox) - posts).toBe(50);
+    // Unlike CLUSTER FAILOVER, SENTINEL FAILOVER does not wait for the replica to catch up: a job
+    // the old master had just handed to the worker can be handed out again by the new one, so an
+    // order's enrollment may be sent a second time. The LMS takes the same enrollment again as a
+    // no-op; what must hold is that every order ends FULFILLED (purchaseBurst waited for it) with
+    // its learner enrolled, and that a repeat stays the exception.
+    const repeats = enrollmentPosts(gw.sandbox) - posts - 50;
+    expect(repeats).toBeGreaterThanOrEqual(0);
+    expect(repeats).toBeLessThanOrEqual(3);
+    for (const order of orders) {
+      expect(
+        await lmsEnrollment(gw.sandbox, order.username, BURST_SEAT.courseRunKey),
+      ).toMatchObject({ mode: 'verified', is_active: true });
+    }
   }, 150_000);
 
   it('says not ready while the master is down and no one replaced it yet, then ready again', async () => {

@@ -10,7 +10,8 @@ import {
 } from './commerce.js';
 import type { TestGateway } from './gateway.js';
 
-const SEAT = demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified');
+/** The seat every learner of a burst buys. */
+export const BURST_SEAT = demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified');
 /** A client gives a purchase refused for a moment this long to go through with the same key. */
 const RETRY_FOR_MS = 20_000;
 
@@ -28,7 +29,7 @@ export interface PlacedOrder {
  */
 export async function placeAndPay(gw: TestGateway): Promise<PlacedOrder> {
   const learner = await newLearner('burst');
-  const input = { skus: [SEAT.sku], idempotencyKey: randomUUID() };
+  const input = { skus: [BURST_SEAT.sku], idempotencyKey: randomUUID() };
   const deadline = Date.now() + RETRY_FOR_MS;
   for (let attempts = 1; ; attempts += 1) {
     const response = await graphql<{ purchase: PurchaseView }>(
