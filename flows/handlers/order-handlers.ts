@@ -1,6 +1,6 @@
 import { fulfillOrder } from '../../workflows/fulfillment.js';
 import type { Order } from '../../connectors/orders.js';
-import { completeRefund } from '../../workflows/refund.js';
+import { completeRefund } from '../../workflows/refund-completion.js';
 import { defineHandler, PermanentHandlerError } from '../plugin-api.js';
 
 /**

@@ -297,10 +297,32 @@ describe('webhooks', () => {
         id: (JSON.parse(signed) as { id: string }).id,
         type,
         paymentId: 'pi_abc',
+        kind: 'payment',
+        created: expect.any(Number),
       });
     }
+    // Money moved back at the processor: a Charge or a Dispute names its PaymentIntent.
+    for (const [type, object] of [
+      ['charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_abc' }],
+      ['charge.dispute.created', { id: 'dp_1', object: 'dispute', payment_intent: 'pi_abc' }],
+    ] as const) {
+      const signed = eventBody(type, object);
+      expect(parse(signed, signStripePayload(SECRET, signed, now()))).toMatchObject({
+        type,
+        paymentId: 'pi_abc',
+        kind: 'reversal',
+      });
+    }
+    // A charge made without a PaymentIntent is none of the gateway's; one naming a bad one is no event.
+    const bare = eventBody('charge.refunded', {
+      id: 'ch_2',
+      object: 'charge',
+      payment_intent: null,
+    });
+    expect(parse(bare, signStripePayload(SECRET, bare, now())).paymentId).toBeNull();
+    const bad = eventBody('charge.dispute.created', { id: 'dp_2', payment_intent: 42 });
+    expect(() => parse(bad, signStripePayload(SECRET, bad, now()))).toThrow(WebhookSignatureError);
     for (const [type, id] of [
-      ['charge.refunded', 'ch_1'],
       ['refund.created', 're_1'],
       ['payment_intent.created', 'pi_1'],
       ['customer.created', 'cus_1'],
@@ -417,11 +439,13 @@ describe('webhooks', () => {
           id: expect.stringMatching(/^evt_/),
           type: 'payment_intent.payment_failed',
           paymentId: declined.id,
+          kind: 'payment',
+          created: expect.any(Number),
         },
       ]);
       const ofPaid = await eventsOf(paid, 3);
       expect(ofPaid.map((event) => [event.type, event.paymentId])).toEqual([
-        ['charge.refunded', null],
+        ['charge.refunded', paid],
         ['payment_intent.succeeded', paid],
         ['refund.created', null],
       ]);
