@@ -93,32 +93,32 @@ async function refundedAtProcessor(
   refunds: readonly ProcessorRefund[],
 ): Promise<boolean> {
   const counted = refunds.filter((r) => r.status === 'SUCCEEDED' || r.status === 'PENDING');
-  const external = counted.filter((refund) => refund.orderId === null);
+  // Oldest first: the order records how much of them, from the oldest on, it has taken in.
+  const external = counted.filter((refund) => refund.orderId === null).reverse();
   const externalMinor = sumMinor(external);
   const whole = sumMinor(counted) >= toMinorUnits(payment.amount);
   let started = false;
-  let unmatched = false;
   const updated = await changeOrder(
     services,
     order.id,
     (current) => {
       started = false;
-      unmatched = false;
-      const newly = externalMinor - current.processorRefundedMinor;
-      if (newly <= 0) return null;
+      if (externalMinor <= current.processorRefundedMinor) return null;
       if (current.status !== 'FULFILLED' && current.status !== 'PARTIALLY_REFUNDED') return null;
       const standing = standingLines(current);
-      const chosen = whole ? standing : matchLines(standing, newly);
-      if (!chosen) {
-        unmatched = true;
-        return null;
+      const chosen = whole
+        ? standing
+        : linesOfNewRefunds(standing, external, current.processorRefundedMinor);
+      if (chosen.length === 0) {
+        // Goodwill refunds (matching no line) are taken in, and access is kept.
+        return { processorRefundedMinor: externalMinor };
       }
       started = true;
       return {
         status: 'REFUND_PENDING',
         refundLineIds: chosen.map((line) => line.id),
         refundAtProcessor: true,
-        refundId: external[0]?.id ?? null,
+        refundId: external.at(-1)?.id ?? null,
         processorRefundedMinor: externalMinor,
       };
     },
@@ -136,13 +136,35 @@ async function refundedAtProcessor(
   if (MOVING.has(updated.status)) {
     throw new ReversalDeferredError(`order ${updated.id} is ${updated.status}`);
   }
-  if (unmatched) {
-    services.logger.warn(
-      { orderId: updated.id },
-      'a refund made at the processor matches no set of lines: access kept',
-    );
-  }
+  services.logger.error(
+    { orderId: updated.id, status: updated.status },
+    'refunded at the processor while in an error state: support must revoke its access',
+  );
   return false;
+}
+
+/**
+ * The lines the refunds not taken in yet cover, each refund matched on its own to the lines
+ * still standing. A refund matching no set of lines (a goodwill refund) takes none.
+ */
+function linesOfNewRefunds(
+  standing: readonly OrderLine[],
+  oldestFirst: readonly ProcessorRefund[],
+  takenInMinor: number,
+): OrderLine[] {
+  let left = [...standing];
+  const chosen: OrderLine[] = [];
+  let seen = 0;
+  for (const refund of oldestFirst) {
+    const minor = toMinorUnits(refund.amount);
+    seen += minor;
+    if (seen <= takenInMinor) continue;
+    const matched = matchLines(left, minor);
+    if (!matched) continue;
+    chosen.push(...matched);
+    left = left.filter((line) => !matched.includes(line));
+  }
+  return chosen;
 }
 
 function standingLines(order: Order): OrderLine[] {
