@@ -170,6 +170,53 @@ describe('money moved at the processor', () => {
     ]);
   });
 
+  it('believes Stripe, not the event: forged, unknown and untrue events change nothing', async () => {
+    const learner = await newLearner('forged');
+    const order = await fulfilled(gw, learner, [DS201.sku]);
+    const event = (type: string, object: Record<string, unknown>) =>
+      JSON.stringify({
+        id: `evt_${randomUUID().replaceAll('-', '')}`,
+        object: 'event',
+        type,
+        created: Math.floor(Date.now() / 1000),
+        data: { object },
+      });
+    const refundedCharge = { id: 'ch_x', object: 'charge', payment_intent: order.paymentId };
+    // Signed with another secret: refused.
+    const forged = await fetch(`${gw.url}/webhooks/stripe`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        'stripe-signature': `t=${Math.floor(Date.now() / 1000)},v1=${'0'.repeat(64)}`,
+      },
+      body: event('charge.refunded', refundedCharge),
+    });
+    expect(forged.status).toBe(400);
+    // Genuinely signed, but Stripe has no refund or dispute of this payment: nothing happens.
+    for (const [type, object] of [
+      ['charge.refunded', refundedCharge],
+      [
+        'charge.dispute.created',
+        { id: 'dp_x', object: 'dispute', payment_intent: order.paymentId },
+      ],
+      ['charge.refunded', { id: 'ch_y', object: 'charge', payment_intent: 'pi_unknown' }],
+      ['charge.refunded', { id: 'ch_z', object: 'charge', payment_intent: null }],
+    ] as const) {
+      expect((await deliverStripeEvent(gw, event(type, object))).status).toBe(200);
+    }
+    // Naming no payment in a way Stripe never would: refused as not a Stripe event.
+    const malformed = await deliverStripeEvent(
+      gw,
+      event('charge.dispute.created', { id: 'dp_y', payment_intent: 42 }),
+    );
+    expect(malformed.status).toBe(400);
+    const after = await waitForOrderStatus(gw.url, learner.token, order.orderId, 'FULFILLED');
+    expect(after.lines.map((line) => line.status)).toEqual(['FULFILLED']);
+    expect(await lmsEnrollment(gw.sandbox, learner.username, DS201.courseRunKey)).toMatchObject({
+      is_active: true,
+    });
+  });
+
   it('a refund’s events delivered twice and in reverse order have one effect', async () => {
     const learner = await newLearner('reverseref');
     const order = await fulfilled(gw, learner, [DS201.sku]);
