@@ -105,6 +105,16 @@ export async function completeRefund(
   if (transient.length > 0 && !options.lastAttempt) {
     throw new TransientFulfillmentError(`Order ${orderId}: ${transient.length} line(s) to revoke`);
   }
+  // A refund of other lines requested while this job was finishing found it still running and
+  // could not start it again: this job's retry takes it on (the reconciler, should this be the
+  // last attempt).
+  if (
+    !options.lastAttempt &&
+    !isRevoking(updated) &&
+    isRevoking(await readOrder(services, orderId))
+  ) {
+    throw new TransientFulfillmentError(`Order ${orderId}: another refund started meanwhile`);
+  }
   return updated;
 }
 
