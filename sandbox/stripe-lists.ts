@@ -40,21 +40,28 @@ function optionalString(req: Request, name: string): string | undefined | Stripe
 const isResult = (value: unknown): value is StripeResult =>
   typeof value === 'object' && value !== null && 'status' in value && 'body' in value;
 
-/** Stripe's list envelope, newest first; `starting_after` is not needed by the gateway. */
-function list<T extends { created: number }>(url: string, items: T[], limit: number) {
+/**
+ * Stripe's list envelope, newest first, from just after the object `starting_after` names
+ * (unknown: an empty page).
+ */
+function list<T extends { id: string; created: number }>(
+  req: Request,
+  url: string,
+  items: T[],
+  limit: number,
+) {
   const sorted = [...items].sort((a, b) => b.created - a.created);
-  return {
-    object: 'list',
-    data: sorted.slice(0, limit),
-    has_more: sorted.length > limit,
-    url,
-  };
+  const after = queryValue(req, 'starting_after');
+  const from =
+    typeof after === 'string' ? sorted.findIndex((item) => item.id === after) + 1 || Infinity : 0;
+  const rest = sorted.slice(from);
+  return { object: 'list', data: rest.slice(0, limit), has_more: rest.length > limit, url };
 }
 
 /**
  * The list endpoints the gateway reads: `GET /v1/refunds` and `GET /v1/disputes` (by
  * `payment_intent`), and `GET /v1/events` (by `types[]` and `created[gte]`), which the
- * reconciler reads back events from.
+ * reconciler reads back events from; each pages with `limit` and `starting_after`.
  */
 export function stripeListRoutes(
   state: StripeState,
@@ -62,7 +69,7 @@ export function stripeListRoutes(
   requireKey: RequestHandler,
 ): (route: RouteRegistrar) => void {
   const byIntent =
-    <T extends { created: number; payment_intent: string }>(
+    <T extends { id: string; created: number; payment_intent: string }>(
       url: string,
       all: () => Iterable<T>,
     ): RequestHandler =>
@@ -77,7 +84,7 @@ export function stripeListRoutes(
       const items = [...all()].filter(
         (item) => intent === undefined || item.payment_intent === intent,
       );
-      res.json(list(url, items, limit as number));
+      res.json(list(req, url, items, limit as number));
     };
 
   return (route) => {
@@ -118,7 +125,7 @@ export function stripeListRoutes(
         .listed()
         .filter((event) => types.length === 0 || types.includes(event.type))
         .filter((event) => event.created >= since);
-      res.json(list('/v1/events', events, limit));
+      res.json(list(req, '/v1/events', events, limit));
     });
   };
 }

@@ -22,7 +22,7 @@ const MAX_PER_ROUND = 1000;
 
 /** Refunds and disputes made at the processor in this window are looked at again. */
 const REVERSAL_WINDOW_SECONDS = 24 * 3600;
-const REVERSAL_EVENTS_PER_ROUND = 100;
+const REVERSAL_EVENTS_PER_ROUND = 1000;
 
 export interface ReconcileReport {
   examined: number;

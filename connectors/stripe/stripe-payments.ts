@@ -184,13 +184,21 @@ export class StripePaymentConnector implements PaymentConnector {
   }
 
   async listReversalEvents(since: number, limit: number): Promise<PaymentEvent[]> {
-    const query = new URLSearchParams([
-      ...REVERSAL_EVENTS.map((type) => ['types[]', type]),
-      ['created[gte]', String(Math.floor(since))],
-      ['limit', String(Math.min(Math.max(Math.trunc(limit), 1), LIST_LIMIT))],
-    ]);
-    const events = await this.#http.get<StripeList<unknown>>('/v1/events', { query });
-    return events.data.map(toPaymentEvent);
+    const events: PaymentEvent[] = [];
+    let after: string | undefined;
+    while (events.length < limit) {
+      const query = new URLSearchParams([
+        ...REVERSAL_EVENTS.map((type) => ['types[]', type]),
+        ['created[gte]', String(Math.floor(since))],
+        ['limit', String(Math.min(limit - events.length, LIST_LIMIT))],
+        ...(after ? [['starting_after', after]] : []),
+      ]);
+      const page = await this.#http.get<StripeList<StripeEvent>>('/v1/events', { query });
+      events.push(...page.data.map(toPaymentEvent));
+      after = page.data.at(-1)?.id;
+      if (!page.has_more || !after) break;
+    }
+    return events;
   }
 
   /**

@@ -193,6 +193,54 @@ describe('reading a payment fresh', () => {
   });
 });
 
+describe('money moved back at the processor', () => {
+  it('lists a payment’s refunds, telling the gateway’s (order_id) from the dashboard’s', async () => {
+    const paymentId = await paidPayment();
+    const ours = await world.connectors.payments.refundPayment({
+      paymentId,
+      idempotencyKey: randomUUID(),
+      amount: { amount: '10.00', currencyCode: 'USD' },
+      metadata: { order_id: 'o-1' },
+    });
+    expect(ours.amount).toEqual({ amount: '10.00', currencyCode: 'USD' });
+    expect(
+      (await stripeCall('POST', '/v1/refunds', { payment_intent: paymentId, amount: '500' }))
+        .status,
+    ).toBe(200);
+    const reversals = await world.connectors.payments.getReversals(paymentId);
+    expect(reversals.disputeIds).toEqual([]);
+    expect(
+      reversals.refunds.map((refund) => [refund.amount.amount, refund.orderId]).sort(),
+    ).toEqual([
+      ['10.00', 'o-1'],
+      ['5.00', null],
+    ]);
+    expect(await world.connectors.payments.getRefund(ours.id)).toMatchObject({ id: ours.id });
+    expect(await world.connectors.payments.getRefund('re_unknown')).toBeNull();
+  });
+
+  it('reads back refund and dispute events page after page', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const disputed = await create();
+    await confirm(disputed.id, 'pm_card_createDispute');
+    const refunded = await paidPayment();
+    for (const amount of ['100', '200', '300']) {
+      await stripeCall('POST', '/v1/refunds', { payment_intent: refunded, amount });
+    }
+    await expect
+      .poll(async () => (await world.connectors.payments.listReversalEvents(since, 1000)).length)
+      .toBeGreaterThanOrEqual(4);
+    const events = await world.connectors.payments.listReversalEvents(since, 1000);
+    expect(events.every((event) => event.kind === 'reversal')).toBe(true);
+    expect(events.filter((event) => event.paymentId === refunded)).toHaveLength(3);
+    expect(
+      events.filter((event) => event.type === 'charge.dispute.created').map((e) => e.paymentId),
+    ).toContain(disputed.id);
+    // A smaller limit stops early.
+    expect(await world.connectors.payments.listReversalEvents(since, 2)).toHaveLength(2);
+  });
+});
+
 describe('refunds', () => {
   it('refunds a succeeded payment in full, once per idempotency key', async () => {
     const paymentId = await paidPayment();

@@ -65,6 +65,31 @@ describe('the sandbox Stripe: refunds made at it, disputes, and its lists', () =
     );
   });
 
+  it('pages with limit and starting_after', async () => {
+    const intent = await paidIntent();
+    for (const amount of ['100', '200', '300']) {
+      await call(`${stripe.url}/v1/refunds`, {
+        method: 'POST',
+        headers: auth,
+        body: form({ payment_intent: intent, amount }),
+      });
+    }
+    const first = await get<List<{ id: string }>>(`/v1/refunds?payment_intent=${intent}&limit=2`);
+    expect(first.body.data).toHaveLength(2);
+    expect(first.body.has_more).toBe(true);
+    const second = await get<List<{ id: string }>>(
+      `/v1/refunds?payment_intent=${intent}&limit=2&starting_after=${first.body.data[1]!.id}`,
+    );
+    expect(second.body.data).toHaveLength(1);
+    expect(second.body.has_more).toBe(false);
+    const ids = [...first.body.data, ...second.body.data].map((refund) => refund.id);
+    expect(new Set(ids).size).toBe(3);
+    const unknown = await get<List<unknown>>(
+      `/v1/refunds?payment_intent=${intent}&starting_after=re_unknown`,
+    );
+    expect(unknown.body.data).toEqual([]);
+  });
+
   it('disputes a payment made with pm_card_createDispute, and sends charge.dispute.created', async () => {
     const intent = await paidIntent('pm_card_createDispute');
     await waitFor(() =>
