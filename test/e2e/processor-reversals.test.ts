@@ -170,6 +170,38 @@ describe('money moved at the processor', () => {
     ]);
   });
 
+  it('a dispute whose revocation the LMS refuses leaves the line REVOCATION_ERROR', async () => {
+    const learner = await newLearner('stuckdisp');
+    const order = await place(gw, learner, [DS201.sku]);
+    gw.sandbox.stripe!.pauseWebhooks();
+    try {
+      await payWithSandboxCard(gw.sandbox, order.paymentId, 'pm_card_createDispute');
+      const events = await eventsOf(gw, order.paymentId, [
+        'payment_intent.succeeded',
+        'charge.dispute.created',
+      ]);
+      const [paid, dispute] = ['payment_intent.succeeded', 'charge.dispute.created'].map((type) =>
+        events.find((event) => event.type === type)!,
+      );
+      expect((await deliverStripeEvent(gw, JSON.stringify(paid))).status).toBe(200);
+      await waitForOrderStatus(gw.url, learner.token, order.orderId, 'FULFILLED');
+      gw.sandbox.lms!.injectFault({
+        status: 400,
+        count: 1,
+        method: 'POST',
+        path: '/api/enrollment/v1/enrollment',
+      });
+      expect((await deliverStripeEvent(gw, JSON.stringify(dispute))).status).toBe(200);
+      const disputed = await waitForDisputed(gw, learner, order.orderId);
+      expect(disputed.lines.map((line) => line.status)).toEqual(['REVOCATION_ERROR']);
+      expect(await lmsEnrollment(gw.sandbox, learner.username, DS201.courseRunKey)).toMatchObject({
+        is_active: true,
+      });
+    } finally {
+      gw.sandbox.stripe!.resumeWebhooks();
+    }
+  });
+
   it('believes Stripe, not the event: forged, unknown and untrue events change nothing', async () => {
     const learner = await newLearner('forged');
     const order = await fulfilled(gw, learner, [DS201.sku]);
