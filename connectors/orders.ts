@@ -10,6 +10,8 @@ export const ORDER_STATUSES = [
   'REFUND_PENDING',
   'REFUNDED',
   'REFUND_ERROR',
+  'PARTIALLY_REFUNDED',
+  'DISPUTED',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
@@ -19,6 +21,7 @@ export const LINE_STATUSES = [
   'FULFILLMENT_ERROR',
   'REVOKED',
   'REVOCATION_ERROR',
+  'REFUNDED',
 ] as const;
 export type LineStatus = (typeof LINE_STATUSES)[number];
 
@@ -66,8 +69,17 @@ export interface Order {
   idempotencyKey: string | null;
   /** The processor's refund, once one was made. */
   refundId: string | null;
-  /** The idempotency key of the refund request that moved it to REFUND_PENDING. */
+  /** The idempotency key of the refund request that last moved it to REFUND_PENDING. */
   refundRequestKey: string | null;
+  /**
+   * The lines the refund (or dispute) in progress gives back and revokes; empty when none is in
+   * progress, and on a refund requested before refunds of lines, which covers every line.
+   */
+  refundLineIds: string[];
+  /** The money of the refund in progress moved at the processor: the gateway makes no refund. */
+  refundAtProcessor: boolean;
+  /** Minor units refunded at the processor, not by the gateway, already matched to lines. */
+  processorRefundedMinor: number;
 }
 
 export interface NewOrderLine {
@@ -99,8 +111,12 @@ export interface NewOrder {
 export interface OrderChange {
   status?: OrderStatus;
   payment?: PaymentReference;
-  refundId?: string;
+  /** null forgets the previous refund's id (a new refund of other lines starts). */
+  refundId?: string | null;
   refundRequestKey?: string;
+  refundLineIds?: string[];
+  refundAtProcessor?: boolean;
+  processorRefundedMinor?: number;
   /** New statuses of some lines, by line id. */
   lineStatuses?: Record<string, LineStatus>;
 }

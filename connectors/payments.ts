@@ -29,6 +29,19 @@ export interface Refund {
   amount: Money;
 }
 
+/** A refund as listed at the processor, whoever made it. */
+export interface ProcessorRefund extends Refund {
+  /** The order the gateway made it for (its metadata); null for one made at the processor. */
+  orderId: string | null;
+}
+
+/** The money moved back on a payment: its refunds and disputes, as the processor has them now. */
+export interface PaymentReversals {
+  refunds: ProcessorRefund[];
+  /** Ids of the disputes (chargebacks) opened on the payment. */
+  disputeIds: string[];
+}
+
 /** What a processor's webhook said, reduced to what the gateway acts on. */
 export interface PaymentEvent {
   /** The processor's event id: the same event delivered twice carries the same id. */
@@ -37,6 +50,13 @@ export interface PaymentEvent {
   type: string;
   /** The payment it concerns, when it concerns one the gateway acts on; null for the rest. */
   paymentId: string | null;
+  /**
+   * What happened to the payment: its own progress (`payment`), or money moved back at the
+   * processor (`reversal`: a refund or a dispute).
+   */
+  kind: 'payment' | 'reversal';
+  /** Unix seconds. */
+  created: number;
 }
 
 /** The webhook's signature is missing, malformed, wrong or outside the tolerance. */
@@ -61,12 +81,25 @@ export interface PaymentConnector {
     orderId: string;
     metadata: Record<string, string>;
   }): Promise<Payment>;
-  /** Refunds a succeeded payment in full; idempotent on the key like createPayment. */
+  /**
+   * Refunds a succeeded payment, in full or `amount` of it; idempotent on the key like
+   * createPayment. The metadata's `order_id` marks it as the gateway's own.
+   */
   refundPayment(args: {
     paymentId: string;
     idempotencyKey: string;
+    amount?: Money;
     metadata: Record<string, string>;
   }): Promise<Refund>;
+  /** A refund by id, as the processor has it now; null when unknown. */
+  getRefund(id: string): Promise<Refund | null>;
+  /** The payment's refunds and disputes as the processor has them now, never from a cache. */
+  getReversals(paymentId: string): Promise<PaymentReversals>;
+  /**
+   * Refund and dispute events created since `since` (unix seconds), for the reconciler to catch a
+   * webhook that never arrived; newest first, at most `limit`.
+   */
+  listReversalEvents(since: number, limit: number): Promise<PaymentEvent[]>;
   /** Verifies a webhook over its raw body; throws WebhookSignatureError when it is not genuine. */
   parseWebhook(rawBody: Buffer, signatureHeader: string | undefined): PaymentEvent;
   checkReachable(): Promise<void>;

@@ -15,7 +15,9 @@ import { ORDER_QUEUE, RECONCILE_JOB, type OrderJobData, type OrderQueue } from '
 export interface JobMetrics {
   recordJob(kind: string, outcome: 'completed' | 'retrying' | 'failed', seconds: number): void;
   recordModuleFailure(module: string, operation: string, errorType: string): void;
-  recordRepairs(report: Pick<ReconcileReport, 'paymentsSettled' | 'jobsRequeued'>): void;
+  recordRepairs(
+    report: Pick<ReconcileReport, 'paymentsSettled' | 'jobsRequeued' | 'reversalsSettled'>,
+  ): void;
 }
 
 export interface OrderWorkerSettings {
@@ -67,7 +69,7 @@ export async function startOrderWorker(options: {
     if (job.name === RECONCILE_JOB) {
       const report = await reconcileOrders(services, { quietForMs: settings.reconcileQuietMs });
       metrics?.recordRepairs(report);
-      return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}`;
+      return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}, reversals ${report.reversalsSettled}`;
     }
     const handlerJob: HandlerJob = job.data.event
       ? { event: job.data.event, handler: job.name, orderId: job.data.orderId }

@@ -47,6 +47,7 @@ export interface Charge {
   status: 'succeeded' | 'failed';
   paid: boolean;
   refunded: boolean;
+  disputed: boolean;
   created: number;
   metadata: Record<string, string>;
   failure_code: string | null;
@@ -66,6 +67,21 @@ export interface Refund {
   metadata: Record<string, string>;
 }
 
+/** A chargeback: the payer's bank took the charge's money back, pending the merchant's evidence. */
+export interface Dispute {
+  id: string;
+  object: 'dispute';
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string;
+  reason: string;
+  status: 'needs_response';
+  created: number;
+  metadata: Record<string, string>;
+  livemode: false;
+}
+
 export interface StripeResult {
   status: number;
   body: unknown;
@@ -76,6 +92,7 @@ export class StripeState {
   readonly intents = new Map<string, PaymentIntent>();
   readonly charges = new Map<string, Charge>();
   readonly refunds = new Map<string, Refund>();
+  readonly disputes = new Map<string, Dispute>();
   readonly idempotency = new Map<string, { signature: string; result: StripeResult }>();
 
   balance(): Record<string, unknown> {
@@ -224,6 +241,12 @@ export function createPaymentIntent(
   return { status: 200, body: intent };
 }
 
+/**
+ * Stripe's test card whose payment succeeds and is then disputed as fraudulent, as in Stripe's
+ * test mode (https://docs.stripe.com/testing#disputes).
+ */
+export const DISPUTED_TEST_CARD = 'pm_card_createDispute';
+
 /** Stripe's test payment methods the sandbox knows: null means the card is accepted. */
 const TEST_PAYMENT_METHODS: Readonly<
   Record<string, { code: string; decline: string; message: string } | null>
@@ -231,6 +254,7 @@ const TEST_PAYMENT_METHODS: Readonly<
   pm_card_visa: null,
   pm_card_mastercard: null,
   pm_card_amex: null,
+  [DISPUTED_TEST_CARD]: null,
   pm_card_chargeDeclined: {
     code: 'card_declined',
     decline: 'generic_decline',
@@ -294,6 +318,7 @@ export function confirmPaymentIntent(
     status: decline ? 'failed' : 'succeeded',
     paid: !decline,
     refunded: false,
+    disputed: false,
     created: now,
     metadata: { ...intent.metadata },
     failure_code: decline?.code ?? null,
@@ -426,4 +451,26 @@ export function createRefund(
   charge.amount_refunded += amount;
   charge.refunded = charge.amount_refunded === charge.amount;
   return { result: { status: 200, body: refund }, refund, charge };
+}
+
+/** Opens a dispute on the intent's charge for its whole amount, as the payer's bank does. */
+export function createDispute(state: StripeState, intent: PaymentIntent): Dispute | undefined {
+  const charge = intent.latest_charge ? state.charges.get(intent.latest_charge) : undefined;
+  if (!charge || charge.status !== 'succeeded' || charge.disputed) return undefined;
+  charge.disputed = true;
+  const dispute: Dispute = {
+    id: randomStripeId('dp'),
+    object: 'dispute',
+    amount: charge.amount,
+    currency: charge.currency,
+    charge: charge.id,
+    payment_intent: intent.id,
+    reason: 'fraudulent',
+    status: 'needs_response',
+    created: Math.floor(Date.now() / 1000),
+    metadata: {},
+    livemode: false,
+  };
+  state.disputes.set(dispute.id, dispute);
+  return dispute;
 }

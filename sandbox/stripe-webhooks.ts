@@ -17,7 +17,17 @@ export type WebhookEventType =
   | 'payment_intent.succeeded'
   | 'payment_intent.payment_failed'
   | 'charge.refunded'
+  | 'charge.dispute.created'
   | 'refund.created';
+
+/** An event as Stripe sends it and lists it at `GET /v1/events`. */
+export interface StripeEventPayload {
+  id: string;
+  object: 'event';
+  type: WebhookEventType;
+  created: number;
+  data: { object: { id: string } };
+}
 
 /** Backoff between attempts; the real Stripe retries for days, the sandbox briefly. */
 const RETRY_DELAYS_MS = [250, 1000, 3000];
@@ -32,6 +42,7 @@ export function signStripePayload(secret: string, payload: string, timestamp: nu
 /** Sends signed events to the webhook URL in the background, retrying failed deliveries. */
 export class WebhookSender {
   private readonly events: SandboxWebhookEvent[] = [];
+  private readonly payloads: StripeEventPayload[] = [];
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly inFlight = new Set<AbortController>();
   private paused = false;
@@ -67,11 +78,24 @@ export class WebhookSender {
     return this.events.map((event) => ({ ...event }));
   }
 
-  /** Records the event and, unless paused, starts delivering it; never blocks the caller. */
-  emit(type: WebhookEventType, object: { id: string }, idempotencyKey: string | null): void {
+  /** Every event emitted, newest first, as `GET /v1/events` lists them (delivered or not). */
+  listed(): readonly StripeEventPayload[] {
+    return [...this.payloads].reverse();
+  }
+
+  /**
+   * Records the event and, unless paused, starts delivering it (after `delayMs`); never blocks
+   * the caller.
+   */
+  emit(
+    type: WebhookEventType,
+    object: { id: string },
+    idempotencyKey: string | null,
+    delayMs = 0,
+  ): void {
     const payload = {
       id: randomStripeId('evt'),
-      object: 'event',
+      object: 'event' as const,
       api_version: '2024-06-20',
       type,
       created: Math.floor(Date.now() / 1000),
@@ -81,6 +105,7 @@ export class WebhookSender {
       // A snapshot: later changes to the object must not leak into an event already emitted.
       data: { object: structuredClone(object) },
     };
+    this.payloads.push(payload);
     const url = this.url;
     const event: SandboxWebhookEvent = {
       id: payload.id,
@@ -90,7 +115,9 @@ export class WebhookSender {
       attempts: 0,
     };
     this.events.push(event);
-    if (event.delivery === 'pending' && url) this.schedule(event, url, JSON.stringify(payload), 0);
+    if (event.delivery === 'pending' && url) {
+      this.schedule(event, url, JSON.stringify(payload), delayMs);
+    }
   }
 
   close(): void {

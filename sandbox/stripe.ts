@@ -8,12 +8,18 @@ import {
   ALLOWED_PARAMS,
   confirmPaymentIntent,
   createPaymentIntent,
+  createDispute,
   createRefund,
+  DISPUTED_TEST_CARD,
   stripeError,
 } from './stripe-model.js';
+import { stripeListRoutes } from './stripe-lists.js';
 import type { StripeResult, StripeState } from './stripe-model.js';
 
 export { StripeState, stripeErrorBody } from './stripe-model.js';
+
+/** How long after a disputed test card's payment its dispute is opened. */
+const DISPUTE_DELAY_MS = 300;
 
 function maskKey(key: string): string {
   const prefix = /^[a-z]+_(test|live)_/.exec(key)?.[0] ?? '';
@@ -152,6 +158,12 @@ export function stripeRoutes(
         if (!intent) return missing('payment_intent', id, 'intent');
         const outcome = confirmPaymentIntent(state, intent, body);
         if (outcome.event) webhooks.emit(outcome.event, intent, key);
+        const dispute =
+          outcome.event === 'payment_intent.succeeded' && body.payment_method === DISPUTED_TEST_CARD
+            ? createDispute(state, intent)
+            : undefined;
+        // The bank's dispute comes after the payment, as in Stripe's test mode.
+        if (dispute) webhooks.emit('charge.dispute.created', dispute, null, DISPUTE_DELAY_MS);
         return outcome.result;
       }),
     );
@@ -180,6 +192,8 @@ export function stripeRoutes(
     route('get', '/v1/balance', requireKey, (_req, res) => {
       res.json(state.balance());
     });
+
+    stripeListRoutes(state, webhooks, requireKey)(route);
   };
 }
 
@@ -215,6 +229,7 @@ export function seedStripe(state: StripeState, orders: readonly DemoOrder[]): vo
       status: 'succeeded',
       paid: true,
       refunded: payment.refundId !== null,
+      disputed: false,
       created: payment.created,
       metadata: {},
       failure_code: null,

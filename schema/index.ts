@@ -11,6 +11,7 @@ const SCHEMA_FILES = [
   'payments.graphql',
   'enrollments.graphql',
   'discounts.graphql',
+  'refunds.graphql',
   'programs.graphql',
   'operators.graphql',
   'flows.graphql',

@@ -4,6 +4,7 @@ import type { Cluster, Redis } from 'ioredis';
 import { WebhookSignatureError } from '../connectors/payments.js';
 import { OrderNotFoundError } from '../workflows/order-updates.js';
 import { settlePayment } from '../workflows/payments.js';
+import { ReversalDeferredError, settleReversals } from '../workflows/reversals.js';
 import type { CommerceServices } from '../workflows/services.js';
 import { isRedisOutage } from './redis-errors.js';
 import { requestIdOf } from './request-id.js';
@@ -48,7 +49,9 @@ async function claimEvent(redis: Redis | Cluster, key: string): Promise<Claim> {
 }
 
 /**
- * `POST /webhooks/stripe`. The signature is checked over the raw bytes (a re-serialized body
+ * `POST /webhooks/stripe`. Payment events settle the payment; refund and dispute events
+ * (`charge.refunded`, `charge.dispute.created`) settle the money moved back at the processor.
+ * The signature is checked over the raw bytes (a re-serialized body
  * fails); a bad one gets 400 and changes nothing. Each event id is handled once: the first
  * delivery claims it atomically in Redis, duplicates get 200 without effect once it is done,
  * and a failure releases the claim and answers 500 (503 when Redis cannot record the event), so
@@ -113,7 +116,8 @@ export function createStripeWebhookRouter(deps: {
       }
       try {
         try {
-          await settlePayment(services, event.paymentId);
+          if (event.kind === 'reversal') await settleReversals(services, event.paymentId);
+          else await settlePayment(services, event.paymentId);
         } catch (error) {
           if (!(error instanceof OrderNotFoundError)) throw error;
           // Not ours (another system's payment on the same Stripe account): delivering it
@@ -134,6 +138,12 @@ export function createStripeWebhookRouter(deps: {
         if (isRedisOutage(error)) {
           services.logger.warn({ eventId: event.id }, 'webhook not processed: Redis unavailable');
           deliverAgain(503, 'not processed; deliver again');
+          return;
+        }
+        if (error instanceof ReversalDeferredError) {
+          // Expected: a refund or dispute met its order mid-way; a later delivery settles it.
+          services.logger.info({ eventId: event.id, reason: error.message }, 'webhook deferred');
+          deliverAgain(503, 'the order cannot take this event yet; deliver again');
           return;
         }
         services.logger.error({ err: error, eventId: event.id }, 'webhook not processed');

@@ -3,6 +3,7 @@ import type { OrderStatus } from '../connectors/orders.js';
 /**
  * The order state machine of the contract. A free order is created PAID; a payment that failed
  * may still succeed on a later attempt with the same payment, and money taken must be fulfilled.
+ * A dispute opened while a refund is in progress waits for it to end (see reversals.ts).
  */
 const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PENDING_PAYMENT: ['PAID', 'PAYMENT_FAILED'],
@@ -10,10 +11,12 @@ const TRANSITIONS: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
   PAID: ['FULFILLING'],
   FULFILLING: ['FULFILLED', 'FULFILLMENT_ERROR'],
   FULFILLMENT_ERROR: ['FULFILLING'],
-  FULFILLED: ['REFUND_PENDING'],
-  REFUND_PENDING: ['REFUNDED', 'REFUND_ERROR'],
+  FULFILLED: ['REFUND_PENDING', 'DISPUTED'],
+  REFUND_PENDING: ['REFUNDED', 'PARTIALLY_REFUNDED', 'REFUND_ERROR'],
+  PARTIALLY_REFUNDED: ['REFUND_PENDING', 'DISPUTED'],
   REFUNDED: [],
   REFUND_ERROR: [],
+  DISPUTED: [],
 };
 
 export function canTransition(from: OrderStatus, to: OrderStatus): boolean {

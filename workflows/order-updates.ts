@@ -66,6 +66,12 @@ function isNoOp(order: Order, change: OrderChange): boolean {
     (change.payment === undefined || change.payment.id === order.payment?.id) &&
     (change.refundId === undefined || change.refundId === order.refundId) &&
     (change.refundRequestKey === undefined || change.refundRequestKey === order.refundRequestKey) &&
+    (change.refundLineIds === undefined ||
+      change.refundLineIds.join(',') === order.refundLineIds.join(',')) &&
+    (change.refundAtProcessor === undefined ||
+      change.refundAtProcessor === order.refundAtProcessor) &&
+    (change.processorRefundedMinor === undefined ||
+      change.processorRefundedMinor === order.processorRefundedMinor) &&
     lines.every(([id, status]) => order.lines.find((line) => line.id === id)?.status === status)
   );
 }

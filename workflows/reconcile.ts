@@ -1,10 +1,15 @@
 import type { Order, OrderStatus } from '../connectors/orders.js';
 import { FULFILLMENT_JOB, REVOCATION_JOB } from '../flows/events.js';
 import { settlePayment } from './payments.js';
+import { isRevoking } from './refund-completion.js';
+import { settleReversals } from './reversals.js';
 import type { CommerceServices } from './services.js';
 
-/** Orders that must move on by themselves: a job should be at work on each. */
-const IN_PROGRESS: readonly OrderStatus[] = ['PAID', 'FULFILLING', 'REFUND_PENDING'];
+/**
+ * Orders that must move on by themselves: a job should be at work on each (on a disputed one,
+ * while it still has lines to revoke).
+ */
+const IN_PROGRESS: readonly OrderStatus[] = ['PAID', 'FULFILLING', 'REFUND_PENDING', 'DISPUTED'];
 /**
  * Orders that wait for the payer. Most are abandoned checkouts and stay so; only those of the last
  * day are asked about, so they cannot crowd out the rest.
@@ -15,10 +20,16 @@ const PAGE = 100;
 /** At most this many orders of each kind a round; the next round goes on where this one ends. */
 const MAX_PER_ROUND = 1000;
 
+/** Refunds and disputes made at the processor in this window are looked at again. */
+const REVERSAL_WINDOW_SECONDS = 24 * 3600;
+const REVERSAL_EVENTS_PER_ROUND = 1000;
+
 export interface ReconcileReport {
   examined: number;
   paymentsSettled: number;
   jobsRequeued: number;
+  /** Payments whose refund or dispute at the processor moved their order on. */
+  reversalsSettled: number;
 }
 
 /**
@@ -33,7 +44,12 @@ export async function reconcileOrders(
 ): Promise<ReconcileReport> {
   const now = Date.now();
   const modifiedBefore = new Date(now - options.quietForMs).toISOString();
-  const report: ReconcileReport = { examined: 0, paymentsSettled: 0, jobsRequeued: 0 };
+  const report: ReconcileReport = {
+    examined: 0,
+    paymentsSettled: 0,
+    jobsRequeued: 0,
+    reversalsSettled: 0,
+  };
   const passes = [
     { statuses: IN_PROGRESS, window: { modifiedBefore } },
     {
@@ -59,7 +75,8 @@ export async function reconcileOrders(
       if (orders.length < PAGE) break;
     }
   }
-  if (report.paymentsSettled + report.jobsRequeued > 0) {
+  await reconcileReversals(services, now - options.quietForMs, report);
+  if (report.paymentsSettled + report.jobsRequeued + report.reversalsSettled > 0) {
     services.logger.info(report, 'reconciled orders left behind');
   }
   return report;
@@ -80,8 +97,10 @@ async function reconcileOne(
     }
     case 'PAID':
     case 'FULFILLING':
-    case 'REFUND_PENDING': {
-      const which = order.status === 'REFUND_PENDING' ? REVOCATION_JOB : FULFILLMENT_JOB;
+    case 'REFUND_PENDING':
+    case 'DISPUTED': {
+      if (order.status === 'DISPUTED' && !isRevoking(order)) return;
+      const which = isRevoking(order) ? REVOCATION_JOB : FULFILLMENT_JOB;
       const job = { ...which, orderId: order.id };
       if (await services.jobs.isPending(job)) return;
       // The process that changed the status may have died before raising the event: raising it
@@ -93,5 +112,40 @@ async function reconcileOne(
     }
     default:
       return;
+  }
+}
+
+/**
+ * Refunds and disputes made at the processor whose webhook never came (or came while the order
+ * could not take it): the processor's recent events are read back and each payment settled again.
+ * Settling is idempotent, so an event already handled changes nothing. Only events older than the
+ * quiet period are looked at, leaving the webhook its chance first.
+ */
+async function reconcileReversals(
+  services: CommerceServices,
+  quietSinceMs: number,
+  report: ReconcileReport,
+): Promise<void> {
+  const since = Math.floor(quietSinceMs / 1000) - REVERSAL_WINDOW_SECONDS;
+  let events;
+  try {
+    events = await services.connectors.payments.listReversalEvents(
+      since,
+      REVERSAL_EVENTS_PER_ROUND,
+    );
+  } catch (error) {
+    services.logger.warn({ err: error }, 'could not list the processor’s refunds and disputes');
+    return;
+  }
+  const payments = new Set<string>();
+  for (const event of events) {
+    if (event.paymentId && event.created * 1000 <= quietSinceMs) payments.add(event.paymentId);
+  }
+  for (const paymentId of payments) {
+    try {
+      if (await settleReversals(services, paymentId)) report.reversalsSettled += 1;
+    } catch (error) {
+      services.logger.warn({ err: error, paymentId }, 'could not reconcile a refund or dispute');
+    }
   }
 }

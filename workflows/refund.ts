@@ -1,19 +1,13 @@
-import { UpstreamRejectedError } from '../connectors/errors.js';
 import type { Order } from '../connectors/orders.js';
 import type { Refund } from '../connectors/payments.js';
+import { MAX_SKUS_PER_ORDER } from './checkout.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
-import {
-  runModules,
-  settleLines,
-  TransientFulfillmentError,
-  type FulfillmentModules,
-  type RunOptions,
-} from './fulfillment.js';
+import { BadInputError } from './errors.js';
 import { findOrder } from './orders.js';
-import { changeOrder, readOrder } from './order-updates.js';
+import { changeOrder } from './order-updates.js';
 import { checkIdempotencyKey } from './purchase.js';
-import type { CommerceServices } from './services.js';
+import { ensureMoneyBack, startRevocation } from './refund-completion.js';
 import type { UserError } from './user-errors.js';
 
 export interface RefundResult {
@@ -25,124 +19,116 @@ export interface RefundResult {
 const MAX_REASON_LENGTH = 500;
 
 /**
- * Refunds a fulfilled order: the order becomes REFUND_PENDING, the money is given back through
- * the processor (its idempotency key derives from the order, so it is given back once), and
- * RefundRequested is raised: its revocation handler revokes every fulfilled line. The same request key returns the same refund.
+ * Refunds lines of a fulfilled (or partly refunded) order, every fulfilled line when none are
+ * named: the order becomes REFUND_PENDING, the money of those lines (after the discount) is given
+ * back through the processor under an idempotency key derived from the order and the lines, and
+ * the revocation handler revokes them. The same request key returns the same refund.
  */
 export async function refundOrder(
   ctx: GatewayContext,
-  input: { orderId: string; reason?: string | null; idempotencyKey: string },
+  input: {
+    orderId: string;
+    lineIds?: readonly string[] | null;
+    reason?: string | null;
+    idempotencyKey: string;
+  },
 ): Promise<RefundResult> {
   requireViewer(ctx);
   checkIdempotencyKey(input.idempotencyKey);
+  const named = checkLineIds(input.lineIds);
   const reason = (input.reason ?? '').trim().slice(0, MAX_REASON_LENGTH);
   const found = await findOrder(ctx, input.orderId);
   if (!found) {
     return refused(null, 'ORDER_NOT_FOUND', 'No such order.', ['input', 'orderId']);
   }
+  const unknown =
+    input.lineIds?.findIndex((id) => !found.lines.some((line) => line.id === id)) ?? -1;
+  if (unknown >= 0) {
+    return refused(found, 'LINE_NOT_FOUND', 'This order has no such line.', [
+      'input',
+      'lineIds',
+      String(unknown),
+    ]);
+  }
+
+  let refusal: UserError | null = null;
+  let started = false;
   const order = await changeOrder(
     ctx,
     found.id,
-    (current) =>
-      current.status === 'FULFILLED'
-        ? { status: 'REFUND_PENDING', refundRequestKey: input.idempotencyKey }
-        : null,
+    (current) => {
+      refusal = null;
+      started = false;
+      if (current.refundRequestKey === input.idempotencyKey) return null;
+      if (current.status !== 'FULFILLED' && current.status !== 'PARTIALLY_REFUNDED') {
+        refusal = notAllowed(
+          current.status === 'REFUND_PENDING'
+            ? 'This order is already being refunded.'
+            : `Only a fulfilled order can be refunded; this one is ${current.status}.`,
+          ['input', 'orderId'],
+        );
+        return null;
+      }
+      const lineIds =
+        named ?? current.lines.filter((line) => line.status === 'FULFILLED').map((l) => l.id);
+      const taken = lineIds.find(
+        (id) => current.lines.find((line) => line.id === id)?.status !== 'FULFILLED',
+      );
+      if (taken !== undefined) {
+        refusal = notAllowed('This line is not fulfilled, or was refunded already.', [
+          'input',
+          'lineIds',
+          String(input.lineIds?.indexOf(taken) ?? 0),
+        ]);
+        return null;
+      }
+      started = true;
+      return {
+        status: 'REFUND_PENDING',
+        refundRequestKey: input.idempotencyKey,
+        refundLineIds: lineIds,
+        refundAtProcessor: false,
+        refundId: null,
+      };
+    },
     found,
   );
+  if (refusal) return { order, refund: null, userErrors: [refusal] };
   if (order.refundRequestKey !== input.idempotencyKey) {
-    return refused(
-      order,
-      'REFUND_NOT_ALLOWED',
-      order.refundRequestKey
-        ? 'This order is already being refunded, or was refunded.'
-        : `Only a fulfilled order can be refunded; this one is ${order.status}.`,
-      ['input', 'orderId'],
-    );
+    return refused(order, 'REFUND_NOT_ALLOWED', 'This order was refunded already.', [
+      'input',
+      'orderId',
+    ]);
   }
-  ctx.logger.info({ orderId: order.id, reason }, 'refund requested');
+  if (started) ctx.logger.info({ orderId: order.id, reason }, 'refund requested');
   let refund: Refund | null = null;
   let current = order;
   try {
     ({ order: current, refund } = await ensureMoneyBack(ctx, order));
   } catch (error) {
-    // The refund job asks again, with the same idempotency key, until the processor answers.
+    // The revocation job asks again, with the same idempotency key, until the processor answers.
     ctx.logger.warn({ err: error, orderId: order.id }, 'refund not made yet; the job will retry');
   }
-  if (current.status === 'REFUND_PENDING') await ctx.flow.raise('RefundRequested', current);
+  // Only the request that started this refund starts its job: a refund of other lines before
+  // it left a finished job behind, which only starting again runs again.
+  if (started) await startRevocation(ctx, current);
   return { order: current, refund, userErrors: [] };
 }
 
-/**
- * The revocation handler's half of a refund: make sure the money is back, then revoke every
- * fulfilled line. REFUNDED (and OrderRefunded raised) when all are revoked; REFUND_ERROR when the
- * refund or a revocation failed for good.
- */
-export async function completeRefund(
-  services: CommerceServices,
-  orderId: string,
-  modules: FulfillmentModules,
-  options: RunOptions,
-): Promise<Order> {
-  const order = await readOrder(services, orderId);
-  if (order.status === 'REFUNDED') await services.flow.raise('OrderRefunded', order);
-  if (order.status !== 'REFUND_PENDING') return order;
-  let withRefund: Order;
-  try {
-    ({ order: withRefund } = await ensureMoneyBack(services, order));
-  } catch (error) {
-    if (error instanceof UpstreamRejectedError || options.lastAttempt) {
-      services.logger.error({ err: error, orderId }, 'the processor refused the refund');
-      return changeOrder(services, orderId, (current) =>
-        current.status === 'REFUND_PENDING' ? { status: 'REFUND_ERROR' } : null,
-      );
-    }
-    throw new TransientFulfillmentError(`Order ${orderId}: refund not made yet`);
+/** The named lines, each once; null when none are named (every fulfilled line). */
+function checkLineIds(lineIds: readonly string[] | null | undefined): string[] | null {
+  if (lineIds === null || lineIds === undefined) return null;
+  if (lineIds.length === 0) {
+    throw new BadInputError('lineIds names no line; leave it out to refund every line.');
   }
-
-  const fulfilled = withRefund.lines.filter((line) => line.status === 'FULFILLED');
-  const results = await runModules(fulfilled, modules, (module, line) =>
-    module.revoke(withRefund, line),
-  );
-  const { lineStatuses, transient } = settleLines(fulfilled, results, options, {
-    success: 'REVOKED',
-    failure: 'REVOCATION_ERROR',
-  });
-  const updated = await changeOrder(services, orderId, (current) => {
-    if (current.status !== 'REFUND_PENDING') return null;
-    const statuses = current.lines.map((line) => lineStatuses[line.id] ?? line.status);
-    if (statuses.includes('FULFILLED')) return { lineStatuses };
-    return {
-      lineStatuses,
-      status: statuses.includes('REVOCATION_ERROR') ? 'REFUND_ERROR' : 'REFUNDED',
-    };
-  });
-  if (updated.status === 'REFUNDED') await services.flow.raise('OrderRefunded', updated);
-  if (transient.length > 0 && !options.lastAttempt) {
-    throw new TransientFulfillmentError(`Order ${orderId}: ${transient.length} line(s) to revoke`);
+  if (lineIds.length > MAX_SKUS_PER_ORDER) {
+    throw new BadInputError(`lineIds may name at most ${MAX_SKUS_PER_ORDER} lines.`);
   }
-  return updated;
+  return [...new Set(lineIds)];
 }
 
-/** Refunds the order's payment (idempotently) and records the refund on the order. */
-async function ensureMoneyBack(
-  services: CommerceServices,
-  order: Order,
-): Promise<{ order: Order; refund: Refund | null }> {
-  if (!order.payment) return { order, refund: null };
-  // Every attempt must send the same parameters: the processor refuses an idempotency key
-  // reused with different ones. So only what the order itself holds goes along.
-  const refund = await services.connectors.payments.refundPayment({
-    paymentId: order.payment.id,
-    idempotencyKey: `order-${order.id}-refund`,
-    metadata: { order_id: order.id, order_number: order.number },
-  });
-  const updated = await changeOrder(
-    services,
-    order.id,
-    (current) => (current.refundId ? null : { refundId: refund.id }),
-    order,
-  );
-  return { order: updated, refund };
+function notAllowed(message: string, field: string[]): UserError {
+  return { code: 'REFUND_NOT_ALLOWED', message, field };
 }
 
 function refused(

@@ -57,6 +57,10 @@ export const CT_STATES: Readonly<
   REFUND_PENDING: { orderState: 'Complete', paymentState: 'CreditOwed' },
   REFUND_ERROR: { orderState: 'Complete', paymentState: 'CreditOwed' },
   REFUNDED: { orderState: 'Cancelled', paymentState: 'Paid' },
+  // Some lines given back, the rest delivered and paid for: settled either way.
+  PARTIALLY_REFUNDED: { orderState: 'Complete', paymentState: 'Paid' },
+  // The bank took the money back and the access is gone; the payer owes it unless the dispute is won.
+  DISPUTED: { orderState: 'Cancelled', paymentState: 'BalanceDue' },
 };
 
 export function toOrder(order: CtOrder): Order {
@@ -90,6 +94,9 @@ export function toOrder(order: CtOrder): Order {
     idempotencyKey: fields.idempotencyKey ?? null,
     refundId: fields.refundId ?? null,
     refundRequestKey: fields.refundRequestKey ?? null,
+    refundLineIds: fields.refundLineIds ? fields.refundLineIds.split(',') : [],
+    refundAtProcessor: fields.refundAtProcessor === 'true',
+    processorRefundedMinor: Number(fields.processorRefundedMinor ?? 0) || 0,
   };
 }
 
@@ -146,8 +153,12 @@ export function toUpdateActions(
   currentStatus?: OrderStatus,
 ): CtOrderUpdateAction[] {
   const actions: CtOrderUpdateAction[] = [];
-  const set = (name: keyof CtOrderFields, value: string) =>
-    actions.push({ action: 'setCustomField', name, value });
+  const set = (name: keyof CtOrderFields, value: string | null) =>
+    actions.push(
+      value === null
+        ? { action: 'setCustomField', name }
+        : { action: 'setCustomField', name, value },
+    );
   const known = oneOf(ORDER_STATUSES, currentStatus);
   const next = change.status;
   if (next !== undefined && next !== known) set('status', next);
@@ -157,6 +168,15 @@ export function toUpdateActions(
   }
   if (change.refundId !== undefined) set('refundId', change.refundId);
   if (change.refundRequestKey !== undefined) set('refundRequestKey', change.refundRequestKey);
+  if (change.refundLineIds !== undefined) {
+    set('refundLineIds', change.refundLineIds.length > 0 ? change.refundLineIds.join(',') : null);
+  }
+  if (change.refundAtProcessor !== undefined) {
+    set('refundAtProcessor', change.refundAtProcessor ? 'true' : null);
+  }
+  if (change.processorRefundedMinor !== undefined) {
+    set('processorRefundedMinor', String(change.processorRefundedMinor));
+  }
   for (const [lineItemId, status] of Object.entries(change.lineStatuses ?? {})) {
     actions.push({ action: 'setLineItemCustomField', lineItemId, name: 'status', value: status });
   }

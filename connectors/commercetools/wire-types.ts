@@ -21,6 +21,12 @@ export interface CtOrderFields {
   paymentId: string;
   refundId: string;
   refundRequestKey: string;
+  /** Comma-separated line item ids. */
+  refundLineIds: string;
+  /** "true" when the refund in progress was made at the processor. */
+  refundAtProcessor: string;
+  /** An integer count of minor units. */
+  processorRefundedMinor: string;
   idempotencyKey: string;
   discountCode: string;
   discountCodeId: string;
@@ -89,7 +95,8 @@ export interface CtOrderImportDraft {
 
 /** The order update actions the gateway uses. */
 export type CtOrderUpdateAction =
-  | { action: 'setCustomField'; name: keyof CtOrderFields; value: string }
+  /** Without a value, the field is removed. */
+  | { action: 'setCustomField'; name: keyof CtOrderFields; value?: string }
   | {
       action: 'setLineItemCustomField';
       lineItemId: string;

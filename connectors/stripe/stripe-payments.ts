@@ -10,10 +10,18 @@ import {
   type Payment,
   type PaymentConnector,
   type PaymentEvent,
+  type PaymentReversals,
   type PaymentStatus,
+  type ProcessorRefund,
   type Refund,
 } from '../payments.js';
-import type { StripeEvent, StripePaymentIntent, StripeRefund } from './wire-types.js';
+import type {
+  StripeDispute,
+  StripeEvent,
+  StripeList,
+  StripePaymentIntent,
+  StripeRefund,
+} from './wire-types.js';
 
 const PARALLEL_REQUESTS = 8;
 /** Terminal intents never change, but need not live forever in Redis either. */
@@ -49,6 +57,15 @@ const PAYMENT_INTENT_EVENTS: ReadonlySet<string> = new Set([
   'payment_intent.canceled',
   'payment_intent.processing',
 ]);
+
+/**
+ * The event types whose `data.object` (a Charge, a Dispute) names a PaymentIntent whose money
+ * moved back at the processor: refunded from the dashboard, or disputed by the payer's bank.
+ */
+const REVERSAL_EVENTS: readonly string[] = ['charge.refunded', 'charge.dispute.created'];
+
+/** Stripe's largest page. */
+const LIST_LIMIT = 100;
 
 export interface StripePaymentsOptions {
   redis: Redis | Cluster;
@@ -126,13 +143,62 @@ export class StripePaymentConnector implements PaymentConnector {
   async refundPayment(args: {
     paymentId: string;
     idempotencyKey: string;
+    amount?: Money;
     metadata: Record<string, string>;
   }): Promise<Refund> {
     const refund = await this.#http.post<StripeRefund>('/v1/refunds', {
-      form: { payment_intent: args.paymentId, ...metadataForm(args.metadata) },
+      form: {
+        payment_intent: args.paymentId,
+        ...(args.amount ? { amount: String(toMinorUnits(args.amount)) } : {}),
+        ...metadataForm(args.metadata),
+      },
       headers: { 'idempotency-key': args.idempotencyKey },
     });
     return toRefund(refund, args.paymentId);
+  }
+
+  async getRefund(id: string): Promise<Refund | null> {
+    try {
+      const refund = await this.#http.get<StripeRefund>('/v1/refunds/{id}', { params: { id } });
+      return toRefund(refund, refund.payment_intent ?? '');
+    } catch (error) {
+      if (error instanceof UpstreamRejectedError && error.statusCode === 404) return null;
+      throw error;
+    }
+  }
+
+  /** A payment has a handful of refunds and disputes at most: one page of each holds them all. */
+  async getReversals(paymentId: string): Promise<PaymentReversals> {
+    const query = new URLSearchParams({ payment_intent: paymentId, limit: String(LIST_LIMIT) });
+    const [refunds, disputes] = await Promise.all([
+      this.#http.get<StripeList<StripeRefund>>('/v1/refunds', { query }),
+      this.#http.get<StripeList<StripeDispute>>('/v1/disputes', { query }),
+    ]);
+    return {
+      refunds: refunds.data.map((refund): ProcessorRefund => ({
+        ...toRefund(refund, paymentId),
+        orderId: refund.metadata['order_id'] ?? null,
+      })),
+      disputeIds: disputes.data.map((dispute) => dispute.id),
+    };
+  }
+
+  async listReversalEvents(since: number, limit: number): Promise<PaymentEvent[]> {
+    const events: PaymentEvent[] = [];
+    let after: string | undefined;
+    while (events.length < limit) {
+      const query = new URLSearchParams([
+        ...REVERSAL_EVENTS.map((type) => ['types[]', type]),
+        ['created[gte]', String(Math.floor(since))],
+        ['limit', String(Math.min(limit - events.length, LIST_LIMIT))],
+        ...(after ? [['starting_after', after]] : []),
+      ]);
+      const page = await this.#http.get<StripeList<StripeEvent>>('/v1/events', { query });
+      events.push(...page.data.map(toPaymentEvent));
+      after = page.data.at(-1)?.id;
+      if (!page.has_more || !after) break;
+    }
+    return events;
   }
 
   /**
@@ -279,12 +345,23 @@ function toPaymentEvent(value: unknown): PaymentEvent {
   ) {
     throw new WebhookSignatureError('The webhook body is not a Stripe event');
   }
-  if (!PAYMENT_INTENT_EVENTS.has(event.type)) {
-    return { id: event.id, type: event.type, paymentId: null };
+  const created = typeof event.created === 'number' ? event.created : 0;
+  const object = event.data?.object;
+  const kind = PAYMENT_INTENT_EVENTS.has(event.type)
+    ? 'payment'
+    : REVERSAL_EVENTS.includes(event.type)
+      ? 'reversal'
+      : null;
+  if (kind === null)
+    return { id: event.id, type: event.type, paymentId: null, kind: 'payment', created };
+  // A PaymentIntent names itself; a Charge or a Dispute names its PaymentIntent. A charge made
+  // without one (not by this gateway) concerns no order: ignored like an unknown type.
+  const paymentId: unknown = kind === 'payment' ? object?.id : object?.payment_intent;
+  if (kind === 'reversal' && (paymentId === null || paymentId === undefined)) {
+    return { id: event.id, type: event.type, paymentId: null, kind, created };
   }
-  const paymentId: unknown = event.data?.object?.id;
   if (typeof paymentId !== 'string' || paymentId.length === 0) {
     throw new WebhookSignatureError('The webhook event names no payment');
   }
-  return { id: event.id, type: event.type, paymentId };
+  return { id: event.id, type: event.type, paymentId, kind, created };
 }

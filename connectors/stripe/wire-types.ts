@@ -45,11 +45,35 @@ export interface StripeRefund {
   metadata: Record<string, string>;
 }
 
-/** A webhook event's envelope; `data.object` is a PaymentIntent, Refund or Charge. */
+/** A chargeback: the payer's bank took the money back, pending evidence. */
+export interface StripeDispute {
+  id: string;
+  object: 'dispute';
+  amount: number;
+  currency: string;
+  charge: string;
+  payment_intent: string | null;
+  reason: string;
+  status: string;
+  created: number;
+}
+
+/** A page of a list endpoint. */
+export interface StripeList<T> {
+  object: 'list';
+  data: T[];
+  has_more: boolean;
+  url: string;
+}
+
+/**
+ * A webhook event's envelope; `data.object` is a PaymentIntent, Refund, Charge or Dispute (the
+ * last two name their PaymentIntent in `payment_intent`).
+ */
 export interface StripeEvent {
   id: string;
   object: 'event';
   type: string;
   created: number;
-  data: { object: { id?: unknown; object?: unknown } };
+  data: { object: { id?: unknown; object?: unknown; payment_intent?: unknown } };
 }

@@ -1,6 +1,6 @@
 import { fulfillOrder } from '../../workflows/fulfillment.js';
 import type { Order } from '../../connectors/orders.js';
-import { completeRefund } from '../../workflows/refund.js';
+import { completeRefund } from '../../workflows/refund-completion.js';
 import { defineHandler, PermanentHandlerError } from '../plugin-api.js';
 
 /**
@@ -31,7 +31,10 @@ export const revocationHandler = defineHandler({
     const order = await completeRefund(run.services, run.event.orderId, deps.fulfillmentModules, {
       lastAttempt: run.lastAttempt,
     });
-    if (order.status === 'REFUND_ERROR') {
+    // A disputed order stays DISPUTED whatever its revocations did: a line left with its access
+    // fails the job, for support to see in the console.
+    const stuck = order.lines.some((line) => line.status === 'REVOCATION_ERROR');
+    if (order.status === 'REFUND_ERROR' || (order.status === 'DISPUTED' && stuck)) {
       throw new PermanentHandlerError(`order ${order.id} ended ${order.status}: ${linesOf(order)}`);
     }
     return `${order.status}: ${linesOf(order)}`;

@@ -106,6 +106,8 @@ export type LineStatus =
   | 'FULFILLED'
   | 'FULFILLMENT_ERROR'
   | 'PENDING'
+  /** Its money was given back and its access revoked. */
+  | 'REFUNDED'
   | 'REVOCATION_ERROR'
   | 'REVOKED';
 
@@ -194,10 +196,14 @@ export type OrderLine = {
 };
 
 export type OrderStatus =
+  /** The payer disputed the payment at their bank (a chargeback): access is revoked. */
+  | 'DISPUTED'
   | 'FULFILLED'
   | 'FULFILLING'
   | 'FULFILLMENT_ERROR'
   | 'PAID'
+  /** Some lines were refunded and revoked; the others stand. */
+  | 'PARTIALLY_REFUNDED'
   | 'PAYMENT_FAILED'
   | 'PENDING_PAYMENT'
   | 'REFUNDED'
@@ -398,6 +404,11 @@ export type Refund = {
 export type RefundOrderInput = {
   /** Chosen by the client: the same key returns the same refund. */
   idempotencyKey: Scalars['String']['input'];
+  /**
+   * The lines to refund, each once (1 to 20 of the order's line ids); absent: every fulfilled line.
+   * The processor gives back their price after the discount, and their access is revoked.
+   */
+  lineIds?: InputMaybe<Array<Scalars['ID']['input']>>;
   orderId: Scalars['ID']['input'];
   /** Why the learner asks for the refund, kept with the refund at the processor. */
   reason?: InputMaybe<Scalars['String']['input']>;
@@ -503,6 +514,8 @@ export type UserErrorCode =
   /** The code's uses, or this learner's, are all taken. */
   | 'DISCOUNT_CODE_USED_UP'
   | 'EMPTY_CART'
+  /** The order has no line with this id. */
+  | 'LINE_NOT_FOUND'
   | 'MIXED_CURRENCIES'
   | 'NOT_PURCHASABLE'
   | 'ORDER_NOT_FOUND'

@@ -73,7 +73,7 @@ describe('refunding an order', () => {
     });
 
     const order = await waitForOrderStatus(gw.url, learner.token, orderId, 'REFUNDED');
-    expect(order.lines.map((line) => line.status)).toEqual(['REVOKED']);
+    expect(order.lines.map((line) => line.status)).toEqual(['REFUNDED']);
     expect(await lmsEnrollment(gw.sandbox, learner.username, SQL150)).toMatchObject({
       is_active: false,
       mode: 'verified',

@@ -70,6 +70,6 @@ describe('npm run token and npm run pay, once built', () => {
   it('refuse a malformed payment id with the usage line', async () => {
     const pay = await npmRun('pay', ['not-a-payment'], port);
     expect(pay.code).toBe(1);
-    expect(pay.output.trim()).toBe('Usage: npm run pay -- pi_… [visa|declined]');
+    expect(pay.output.trim()).toBe('Usage: npm run pay -- pi_… [visa|declined|disputed]');
   });
 });

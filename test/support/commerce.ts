@@ -38,7 +38,8 @@ export async function purchase(
 export async function payWithSandboxCard(
   sandbox: Sandbox,
   paymentId: string,
-  paymentMethod: 'pm_card_visa' | 'pm_card_chargeDeclined' = 'pm_card_visa',
+  paymentMethod:
+    'pm_card_visa' | 'pm_card_chargeDeclined' | 'pm_card_createDispute' = 'pm_card_visa',
 ): Promise<number> {
   const response = await fetch(`${sandbox.urls.stripe}/v1/payment_intents/${paymentId}/confirm`, {
     method: 'POST',

@@ -104,7 +104,7 @@ describe('creating orders', () => {
       number: draft.number,
       ownerId: '4242',
       ownerUsername: 'tester',
-      ownerEmail: 'tester@example.com',
+      ownerEmail: draft.ownerEmail,
       status: 'PENDING_PAYMENT',
       placedAt: expect.any(String),
       total: { amount: '148.00', currencyCode: 'USD' },
@@ -122,6 +122,9 @@ describe('creating orders', () => {
       idempotencyKey: draft.idempotencyKey,
       refundId: null,
       refundRequestKey: null,
+      refundLineIds: [],
+      refundAtProcessor: false,
+      processorRefundedMinor: 0,
     });
     expect((await orders.getOrders([created.id])).get(created.id)).toEqual(created);
 

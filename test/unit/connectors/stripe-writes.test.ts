@@ -193,6 +193,54 @@ describe('reading a payment fresh', () => {
   });
 });
 
+describe('money moved back at the processor', () => {
+  it('lists a payment’s refunds, telling the gateway’s (order_id) from the dashboard’s', async () => {
+    const paymentId = await paidPayment();
+    const ours = await world.connectors.payments.refundPayment({
+      paymentId,
+      idempotencyKey: randomUUID(),
+      amount: { amount: '10.00', currencyCode: 'USD' },
+      metadata: { order_id: 'o-1' },
+    });
+    expect(ours.amount).toEqual({ amount: '10.00', currencyCode: 'USD' });
+    expect(
+      (await stripeCall('POST', '/v1/refunds', { payment_intent: paymentId, amount: '500' }))
+        .status,
+    ).toBe(200);
+    const reversals = await world.connectors.payments.getReversals(paymentId);
+    expect(reversals.disputeIds).toEqual([]);
+    expect(
+      reversals.refunds.map((refund) => [refund.amount.amount, refund.orderId]).sort(),
+    ).toEqual([
+      ['10.00', 'o-1'],
+      ['5.00', null],
+    ]);
+    expect(await world.connectors.payments.getRefund(ours.id)).toMatchObject({ id: ours.id });
+    expect(await world.connectors.payments.getRefund('re_unknown')).toBeNull();
+  });
+
+  it('reads back refund and dispute events page after page', async () => {
+    const since = Math.floor(Date.now() / 1000) - 1;
+    const disputed = await create();
+    await confirm(disputed.id, 'pm_card_createDispute');
+    const refunded = await paidPayment();
+    for (const amount of ['100', '200', '300']) {
+      await stripeCall('POST', '/v1/refunds', { payment_intent: refunded, amount });
+    }
+    await expect
+      .poll(async () => (await world.connectors.payments.listReversalEvents(since, 1000)).length)
+      .toBeGreaterThanOrEqual(4);
+    const events = await world.connectors.payments.listReversalEvents(since, 1000);
+    expect(events.every((event) => event.kind === 'reversal')).toBe(true);
+    expect(events.filter((event) => event.paymentId === refunded)).toHaveLength(3);
+    expect(
+      events.filter((event) => event.type === 'charge.dispute.created').map((e) => e.paymentId),
+    ).toContain(disputed.id);
+    // A smaller limit stops early.
+    expect(await world.connectors.payments.listReversalEvents(since, 2)).toHaveLength(2);
+  });
+});
+
 describe('refunds', () => {
   it('refunds a succeeded payment in full, once per idempotency key', async () => {
     const paymentId = await paidPayment();
@@ -297,10 +345,32 @@ describe('webhooks', () => {
         id: (JSON.parse(signed) as { id: string }).id,
         type,
         paymentId: 'pi_abc',
+        kind: 'payment',
+        created: expect.any(Number),
       });
     }
+    // Money moved back at the processor: a Charge or a Dispute names its PaymentIntent.
+    for (const [type, object] of [
+      ['charge.refunded', { id: 'ch_1', object: 'charge', payment_intent: 'pi_abc' }],
+      ['charge.dispute.created', { id: 'dp_1', object: 'dispute', payment_intent: 'pi_abc' }],
+    ] as const) {
+      const signed = eventBody(type, object);
+      expect(parse(signed, signStripePayload(SECRET, signed, now()))).toMatchObject({
+        type,
+        paymentId: 'pi_abc',
+        kind: 'reversal',
+      });
+    }
+    // A charge made without a PaymentIntent is none of the gateway's; one naming a bad one is no event.
+    const bare = eventBody('charge.refunded', {
+      id: 'ch_2',
+      object: 'charge',
+      payment_intent: null,
+    });
+    expect(parse(bare, signStripePayload(SECRET, bare, now())).paymentId).toBeNull();
+    const bad = eventBody('charge.dispute.created', { id: 'dp_2', payment_intent: 42 });
+    expect(() => parse(bad, signStripePayload(SECRET, bad, now()))).toThrow(WebhookSignatureError);
     for (const [type, id] of [
-      ['charge.refunded', 'ch_1'],
       ['refund.created', 're_1'],
       ['payment_intent.created', 'pi_1'],
       ['customer.created', 'cus_1'],
@@ -417,11 +487,13 @@ describe('webhooks', () => {
           id: expect.stringMatching(/^evt_/),
           type: 'payment_intent.payment_failed',
           paymentId: declined.id,
+          kind: 'payment',
+          created: expect.any(Number),
         },
       ]);
       const ofPaid = await eventsOf(paid, 3);
       expect(ofPaid.map((event) => [event.type, event.paymentId])).toEqual([
-        ['charge.refunded', null],
+        ['charge.refunded', paid],
         ['payment_intent.succeeded', paid],
         ['refund.created', null],
       ]);

@@ -132,7 +132,7 @@ describe('the flows engine', () => {
     expect(memory.orders.orders.get(order.id)).toMatchObject({
       status: 'REFUNDED',
       refundId: 'refund-pay-1',
-      lines: [{ status: 'REVOKED' }],
+      lines: [{ status: 'REFUNDED' }],
     });
     expect(runs.map((run) => run.split(' ')[0])).toEqual(['OrderFulfilled', 'OrderRefunded']);
   });

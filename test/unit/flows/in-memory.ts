@@ -63,6 +63,9 @@ export function inMemoryOrders(): OrderConnector & { orders: Map<string, Order> 
         idempotencyKey: input.idempotencyKey,
         refundId: null,
         refundRequestKey: null,
+        refundLineIds: [],
+        refundAtProcessor: false,
+        processorRefundedMinor: 0,
         lines: input.lines.map((line, index) => ({
           id: `${id}-line-${index}`,
           sku: line.sku,
@@ -87,8 +90,11 @@ export function inMemoryOrders(): OrderConnector & { orders: Map<string, Order> 
         version: order.version + 1,
         status: change.status ?? order.status,
         payment: change.payment ?? order.payment,
-        refundId: change.refundId ?? order.refundId,
+        refundId: change.refundId !== undefined ? change.refundId : order.refundId,
         refundRequestKey: change.refundRequestKey ?? order.refundRequestKey,
+        refundLineIds: change.refundLineIds ?? order.refundLineIds,
+        refundAtProcessor: change.refundAtProcessor ?? order.refundAtProcessor,
+        processorRefundedMinor: change.processorRefundedMinor ?? order.processorRefundedMinor,
         lines: order.lines.map((line) => ({
           ...line,
           status: change.lineStatuses?.[line.id] ?? line.status,
@@ -222,6 +228,9 @@ export function inMemoryServices(plan: FlowsPlan) {
     createPayment: unused,
     parseWebhook: unused,
     checkReachable: unused,
+    getRefund: unused,
+    getReversals: unused,
+    listReversalEvents: unused,
     refundPayment: (args) =>
       Promise.resolve({
         id: `refund-${args.paymentId}`,

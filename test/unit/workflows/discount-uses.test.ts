@@ -110,6 +110,9 @@ describe('discount uses', () => {
       idempotencyKey: 'purchase-77',
       refundId: null,
       refundRequestKey: null,
+      refundLineIds: [],
+      refundAtProcessor: false,
+      processorRefundedMinor: 0,
     });
     const withLogger = { connectors: world.connectors, logger: pino({ level: 'silent' }) };
     const uses = async () => (await world.connectors.discounts.getCode(codeId))?.uses;
