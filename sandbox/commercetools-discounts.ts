@@ -1,4 +1,9 @@
-import { CommercetoolsError, type CustomFields, type Money } from './commercetools-orders.js';
+import {
+  applyUpdate,
+  CommercetoolsError,
+  type CustomFields,
+  type Money,
+} from './commercetools-orders.js';
 import {
   LINE_ITEM_TARGET_SCHEMA,
   PredicateError,
@@ -329,23 +334,7 @@ export class DiscountStore {
   updateCode(id: string, body: unknown, expand: readonly string[]): unknown {
     const stored = this.codes.get(id);
     if (!stored) throw notFound(id);
-    const update = record(body, 'body');
-    if (typeof update.version !== 'number') throw required('version');
-    if (!Array.isArray(update.actions)) throw required('actions');
-    if (update.version !== stored.version) {
-      throw new CommercetoolsError(
-        409,
-        'ConcurrentModification',
-        `Object ${id} has a different version than expected. Expected: ${update.version} - Actual: ${stored.version}.`,
-        { currentVersion: stored.version },
-      );
-    }
-    const code = structuredClone(stored);
-    (update.actions as unknown[]).forEach((action, index) => applyCodeAction(code, action, index));
-    if (update.actions.length > 0) {
-      code.version += 1;
-      code.lastModifiedAt = new Date().toISOString();
-    }
+    const code = applyUpdate(id, stored, body, applyCodeAction);
     this.codes.set(id, code);
     return this.expanded(code, expand);
   }

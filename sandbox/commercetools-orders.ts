@@ -288,27 +288,41 @@ export class OrderStore {
         'ResourceNotFound',
         `The Resource with ID '${id}' was not found.`,
       );
-    const body = asRecord(value, 'body');
-    if (typeof body.version !== 'number' || !Number.isInteger(body.version))
-      throw required('version');
-    if (!Array.isArray(body.actions)) throw required('actions');
-    if (body.version !== stored.version) {
-      throw new CommercetoolsError(
-        409,
-        'ConcurrentModification',
-        `Object ${id} has a different version than expected. Expected: ${body.version} - Actual: ${stored.version}.`,
-        { currentVersion: stored.version },
-      );
-    }
-    const order = structuredClone(stored);
-    (body.actions as unknown[]).forEach((action, index) => applyAction(order, action, index));
-    if (body.actions.length > 0) {
-      order.version += 1;
-      order.lastModifiedAt = new Date().toISOString();
-    }
+    const order = applyUpdate(id, stored, value, applyAction);
     this.orders.set(id, order);
     return structuredClone(order);
   }
+}
+
+/**
+ * Applies a body of update actions to a copy of the resource, all or nothing, under optimistic
+ * concurrency on `version`, as commercetools does for every resource it versions.
+ */
+export function applyUpdate<Resource extends { version: number; lastModifiedAt: string }>(
+  id: string,
+  stored: Resource,
+  value: unknown,
+  applyOne: (resource: Resource, action: unknown, index: number) => void,
+): Resource {
+  const body = asRecord(value, 'body');
+  if (typeof body.version !== 'number' || !Number.isInteger(body.version))
+    throw required('version');
+  if (!Array.isArray(body.actions)) throw required('actions');
+  if (body.version !== stored.version) {
+    throw new CommercetoolsError(
+      409,
+      'ConcurrentModification',
+      `Object ${id} has a different version than expected. Expected: ${body.version} - Actual: ${stored.version}.`,
+      { currentVersion: stored.version },
+    );
+  }
+  const resource = structuredClone(stored);
+  (body.actions as unknown[]).forEach((action, index) => applyOne(resource, action, index));
+  if (body.actions.length > 0) {
+    resource.version += 1;
+    resource.lastModifiedAt = new Date().toISOString();
+  }
+  return resource;
 }
 
 function setField(

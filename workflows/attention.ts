@@ -1,9 +1,8 @@
-import { primeOrders } from '../connectors/loaders.js';
 import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { ForbiddenError } from './errors.js';
-import { orderCursor, type OrderConnection } from './orders.js';
-import { checkPageSize, decodeCursor, encodeCursor } from './paging.js';
+import { orderConnection, orderCursor, type OrderConnection } from './orders.js';
+import { checkPageSize, decodeCursor } from './paging.js';
 
 /**
  * Orders support should look at (staff only), newest first: those that failed for good, and
@@ -24,13 +23,5 @@ export async function listOrdersNeedingAttention(
     first: args.first,
     ...(after ? { after } : {}),
   });
-  primeOrders(ctx.loaders, page.orders);
-  const edges = page.orders.map((order) => ({
-    cursor: encodeCursor({ placedAt: order.placedAt, id: order.id }),
-    node: order,
-  }));
-  return {
-    pageInfo: { hasNextPage: page.hasNextPage, endCursor: edges.at(-1)?.cursor ?? null },
-    edges,
-  };
+  return orderConnection(ctx, page);
 }

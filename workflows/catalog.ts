@@ -3,7 +3,7 @@ import type { CatalogCourse } from '../connectors/catalog.js';
 import { primeCourses } from '../connectors/loaders.js';
 import type { GatewayContext } from '../server/context.js';
 import { BadInputError } from './errors.js';
-import { checkPageSize, decodeCursor, encodeCursor, type Connection } from './paging.js';
+import { checkPageSize, decodeCursor, offsetConnection, type Connection } from './paging.js';
 
 export type CourseConnection = Connection<CatalogCourse> & { totalCount: number };
 
@@ -27,16 +27,5 @@ export async function listCourses(
     ...(search === undefined ? {} : { search }),
   });
   primeCourses(ctx.loaders, page.courses);
-  const edges = page.courses.map((course, index) => ({
-    cursor: encodeCursor({ offset: start + index }),
-    node: course,
-  }));
-  return {
-    totalCount: page.totalCount,
-    pageInfo: {
-      hasNextPage: start + edges.length < page.totalCount,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    edges,
-  };
+  return offsetConnection(start, page.courses, page.totalCount);
 }

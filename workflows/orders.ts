@@ -34,6 +34,14 @@ export async function listOrdersOf(
     first: args.first,
     ...(after ? { after } : {}),
   });
+  return orderConnection(ctx, page);
+}
+
+/** A page of orders, newest first, as a connection; the orders are primed for this request. */
+export function orderConnection(
+  ctx: GatewayContext,
+  page: { orders: Order[]; hasNextPage: boolean },
+): OrderConnection {
   primeOrders(ctx.loaders, page.orders);
   const edges = page.orders.map((order) => ({
     cursor: encodeCursor({ placedAt: order.placedAt, id: order.id }),

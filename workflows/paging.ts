@@ -20,6 +20,26 @@ export function checkPageSize(first: number): void {
   }
 }
 
+/** One page of a list paged by offset (catalog, programs), with the list's total. */
+export function offsetConnection<Node>(
+  start: number,
+  nodes: readonly Node[],
+  totalCount: number,
+): Connection<Node> & { totalCount: number } {
+  const edges = nodes.map((node, index) => ({
+    cursor: encodeCursor({ offset: start + index }),
+    node,
+  }));
+  return {
+    totalCount,
+    pageInfo: {
+      hasNextPage: start + edges.length < totalCount,
+      endCursor: edges.at(-1)?.cursor ?? null,
+    },
+    edges,
+  };
+}
+
 /** Cursors are opaque to clients: base64url of a small JSON position. */
 export function encodeCursor(position: object): string {
   return Buffer.from(JSON.stringify(position), 'utf8').toString('base64url');

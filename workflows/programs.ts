@@ -6,7 +6,7 @@ import type { GatewayContext } from '../server/context.js';
 import { requireViewer } from './access.js';
 import { holdsSeat } from './checkout.js';
 import { BadInputError } from './errors.js';
-import { checkPageSize, decodeCursor, encodeCursor, type Connection } from './paging.js';
+import { checkPageSize, decodeCursor, offsetConnection, type Connection } from './paging.js';
 
 export type ProgramConnection = Connection<CatalogProgram> & { totalCount: number };
 
@@ -30,18 +30,7 @@ export async function listPrograms(
   for (const program of page.programs) {
     ctx.loaders.program.clear(program.uuid).prime(program.uuid, program);
   }
-  const edges = page.programs.map((program, index) => ({
-    cursor: encodeCursor({ offset: start + index }),
-    node: program,
-  }));
-  return {
-    totalCount: page.totalCount,
-    pageInfo: {
-      hasNextPage: start + edges.length < page.totalCount,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-    edges,
-  };
+  return offsetConnection(start, page.programs, page.totalCount);
 }
 
 /**

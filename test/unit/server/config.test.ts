@@ -1,35 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
-import { ConfigError, loadConfig } from '../../../server/config.js';
-
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  DISCOVERY_URL: 'https://discovery.example.org/',
-  LMS_URL: 'https://courses.example.org',
-  LMS_API_KEY: 'key',
-  STRIPE_API_URL: 'https://api.stripe.com',
-  STRIPE_SECRET_KEY: 'sk_live_x',
-  STRIPE_WEBHOOK_SECRET: 'whsec_x',
-  COMMERCETOOLS_API_URL: 'https://api.europe-west1.gcp.commercetools.com',
-  COMMERCETOOLS_AUTH_URL: 'https://auth.europe-west1.gcp.commercetools.com',
-  COMMERCETOOLS_PROJECT_KEY: 'edx',
-  COMMERCETOOLS_CLIENT_ID: 'id',
-  COMMERCETOOLS_CLIENT_SECRET: 'secret',
-  JWT_ISSUER: 'https://courses.example.org/oauth2',
-  JWT_AUDIENCE: 'lms-key',
-  JWT_PUBLIC_SIGNING_JWK_SET: JSON.stringify({ keys: [{ kty: 'RSA', n: 'abc', e: 'AQAB' }] }),
-  ALLOWED_ORIGINS: 'https://learning.example.org, https://apps.example.org',
-};
-
-function configError(environment: Record<string, string>): string {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../../server/config.js';
+import { configError, PRODUCTION } from '../../support/configuration.js';
 
 describe('configuration', () => {
   it('leaves every upstream to the sandbox when nothing is set', () => {

@@ -4,25 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../server/config.js';
 import { loadFlows, unconfiguredUpstreams } from '../../../server/flows-loading.js';
-
-const PRODUCTION = {
-  NODE_ENV: 'production',
-  DISCOVERY_URL: 'https://discovery.example.org',
-  LMS_URL: 'https://courses.example.org',
-  LMS_API_KEY: 'key',
-  STRIPE_API_URL: 'https://api.stripe.com',
-  STRIPE_SECRET_KEY: 'sk_live_x',
-  STRIPE_WEBHOOK_SECRET: 'whsec_x',
-  COMMERCETOOLS_API_URL: 'https://api.europe-west1.gcp.commercetools.com',
-  COMMERCETOOLS_AUTH_URL: 'https://auth.europe-west1.gcp.commercetools.com',
-  COMMERCETOOLS_PROJECT_KEY: 'edx',
-  COMMERCETOOLS_CLIENT_ID: 'id',
-  COMMERCETOOLS_CLIENT_SECRET: 'secret',
-  JWT_ISSUER: 'https://courses.example.org/oauth2',
-  JWT_AUDIENCE: 'lms-key',
-  JWT_SECRET_KEY: 'a-secret-of-sixteen-or-more',
-  ALLOWED_ORIGINS: 'https://learning.example.org',
-};
+import { PRODUCTION } from '../../support/configuration.js';
 
 describe('flows that need an upstream production must configure', () => {
   const dir = mkdtempSync(join(tmpdir(), 'flows-loading-'));

@@ -1,15 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../../server/config.js';
-
-function configError(environment: Record<string, string>): string {
-  try {
-    loadConfig(environment);
-  } catch (error) {
-    expect(error).toBeInstanceOf(ConfigError);
-    return (error as ConfigError).message;
-  }
-  throw new Error('expected a ConfigError');
-}
+import { loadConfig } from '../../../server/config.js';
+import { configError } from '../../support/configuration.js';
 
 describe('Redis configuration', () => {
   it('reads Sentinel: hosts, master name, both passwords, TLS', () => {

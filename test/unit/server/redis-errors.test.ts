@@ -4,7 +4,8 @@ import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rateLimitedErrorLog } from '../../../server/redis-connections.js';
 import { isRedisOutage } from '../../../server/redis-errors.js';
-import { freePort, RedisServer } from '../../support/redis-servers.js';
+import { freePort } from '../../../server/redis.js';
+import { RedisServer } from '../../support/redis-servers.js';
 
 /** The error a real client gets for `run`, or a failure when it gets none. */
 async function errorOf(options: RedisOptions, run: (r: Redis) => Promise<unknown>) {
