@@ -51,7 +51,7 @@ async function startTracing(settings: TelemetryConfig): Promise<void> {
       }),
       // Middleware spans (cors, body parsers) would only add cost: routers and handlers remain.
       new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE],
+        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
       }),
       // Parse, validate and execute spans; a span per resolver would cost more than it tells.
       new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),

@@ -139,7 +139,7 @@ describe('the staff console at /admin/queues', () => {
         .locator('xpath=ancestor::div[.//button][1]/..');
       await card.getByRole('button', { name: 'Error', exact: true }).click();
       await expect
-        .poll(() => card.innerText())
+        .poll(() => card.innerText(), { timeout: 15_000 })
         .toContain(`order ${orderId} ended FULFILLMENT_ERROR`);
 
       await card.locator('span[data-title="Retry"] button').click();

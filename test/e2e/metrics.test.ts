@@ -9,6 +9,8 @@ import {
 } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestHost, type TestHost } from '../support/test-host.js';
+import { watch } from '../support/ws-client.js';
+import { contractOperation } from '../support/client.js';
 
 const ENROLL = { method: 'POST', path: '/api/enrollment/v1/enrollment' };
 const SEAT = demoSeat('course-v1:SandboxX+DS201+3T2026', 'verified');
@@ -71,6 +73,30 @@ describe('/metrics on the public port', () => {
     ).toBe(1);
     expect(text).toMatch(/^gateway_websocket_connections 0$/m);
     expect(text).toMatch(/^gateway_active_subscriptions 0$/m);
+  });
+
+  it('counts open WebSockets and the subscriptions they hold, until they close', async () => {
+    const learner = await newLearner('sockets');
+    const placed = await purchase(gw.url, learner.token, [SEAT.sku], randomUUID());
+    const scrape = async () => (await fetch(gw.gateway.metricsUrl)).text();
+    const watched = watch(
+      gw.url,
+      contractOperation('OrderStatus'),
+      { orderId: placed.order!.id },
+      { token: learner.token },
+    );
+    await watched.until((results) => results.length > 0);
+    const during = await scrape();
+    expect(during).toMatch(/^gateway_websocket_connections 1$/m);
+    expect(during).toMatch(/^gateway_active_subscriptions 1$/m);
+    await watched.dispose();
+    const deadline = Date.now() + 5_000;
+    let after = await scrape();
+    while (!/^gateway_active_subscriptions 0$/m.test(after) && Date.now() < deadline) {
+      after = await scrape();
+    }
+    expect(after).toMatch(/^gateway_websocket_connections 0$/m);
+    expect(after).toMatch(/^gateway_active_subscriptions 0$/m);
   });
 
   it('counts a webhook with a bad signature', async () => {

@@ -77,6 +77,7 @@ describe('following one purchase through traces and logs', () => {
     worker = await startWorkerProcess(target, {
       ...environment,
       OTEL_SERVICE_NAME: 'test-worker',
+      METRICS_PORT: '0',
     });
     sandbox.stripe!.setWebhookUrl(`${gateway.url}/webhooks/stripe`);
 
@@ -204,6 +205,27 @@ describe('following one purchase through traces and logs', () => {
       service: 'test-worker',
       traceId: webhook.traceId,
     });
+  });
+
+  it("serves the worker's own job figures on its METRICS_PORT", async () => {
+    const url = /metrics on (http:\/\/\S+)"/.exec(worker.output())?.[1];
+    expect(url, 'the worker printed where its metrics are').toBeDefined();
+    const text = await (await fetch(url!)).text();
+    const value = (pattern: RegExp) => Number(pattern.exec(text)?.[1]);
+    expect(
+      value(
+        /^gateway_job_duration_seconds_count\{kind="fulfillment",outcome="completed"\} (\d+)$/m,
+      ),
+    ).toBeGreaterThanOrEqual(1);
+    expect(
+      value(/^gateway_job_duration_seconds_count\{kind="fulfillment",outcome="failed"\} (\d+)$/m),
+    ).toBe(1);
+    expect(
+      value(
+        /^gateway_fulfillment_failures_total\{module="enrollment",operation="fulfill",error_type="permanent"\} (\d+)$/m,
+      ),
+    ).toBe(1);
+    expect(value(/^gateway_queue_jobs\{state="failed",kind="fulfillment"\} (\d+)$/m)).toBe(1);
   });
 
   it('sends a traceparent with every upstream call', () => {

@@ -30,7 +30,7 @@ describe('ordersNeedingAttention', () => {
   let staff: string;
   beforeAll(async () => {
     // A failed attempt is retried after a minute: an order left FULFILLING stays so here.
-    gw = await startTestGateway({ ATTENTION_AFTER_SECONDS: '1', JOB_BACKOFF_MS: '60000' });
+    gw = await startTestGateway({ ATTENTION_AFTER_SECONDS: '3', JOB_BACKOFF_MS: '60000' });
     staff = await tokenFor('staff');
   });
   afterEach(() => gw.sandbox.lms!.clearFaults());
@@ -60,7 +60,7 @@ describe('ordersNeedingAttention', () => {
     expect(earlyIds[0]).toBe(refused.orderId);
     expect(earlyIds).not.toContain(stuck.orderId);
 
-    await sleep(1_200);
+    await sleep(3_200);
     const ordersQueries = () =>
       Object.entries(gw.sandbox.commercetools!.stats())
         .filter(([route]) => route.startsWith('GET ') && route.endsWith('/orders'))
@@ -86,7 +86,7 @@ describe('ordersNeedingAttention', () => {
 
   it('leaves fulfilled orders out', async () => {
     const fulfilled = await paidOrder(null, 'FULFILLED');
-    await sleep(1_100);
+    await sleep(3_100);
     const response = await ask(staff, { first: 100 });
     const ids = response.body.data!.ordersNeedingAttention!.edges.map((edge) => edge.node.id);
     expect(ids).not.toContain(fulfilled.orderId);

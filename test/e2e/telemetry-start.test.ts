@@ -57,6 +57,24 @@ describe('tracing set up from OTEL_* variables', () => {
     );
   });
 
+  it('answers as usual whatever a malformed traceparent says', async () => {
+    for (const traceparent of [
+      'garbage',
+      `00-${'0'.repeat(32)}-${'0'.repeat(16)}-01`,
+      `ff-${'a'.repeat(32)}-${'b'.repeat(16)}-01`,
+      `00-${'a'.repeat(31)}-${'b'.repeat(16)}-01`,
+      'x'.repeat(8_000),
+    ]) {
+      const response = await fetch(`${gateway!.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', traceparent },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+      expect(response.status, traceparent.slice(0, 40)).toBe(200);
+      expect(await response.json()).toEqual({ data: { __typename: 'Query' } });
+    }
+  });
+
   it('stops with one line naming a bad OTEL variable', async () => {
     const child = spawn(
       process.execPath,
