@@ -9,6 +9,7 @@ import {
   type JWTPayload,
   type JWTVerifyGetKey,
 } from 'jose';
+import { LRUCache } from 'lru-cache';
 import type { JwtConfig } from './config.js';
 
 /** The signed-in caller, from the claims of a verified edX JWT. */
@@ -71,6 +72,11 @@ export function findCredentials(
 export type Authenticator = (credentials: PresentedCredentials) => Promise<Authentication>;
 
 const ASYMMETRIC_ALGORITHMS = ['RS256', 'RS512'];
+const CLOCK_TOLERANCE_S = 5;
+/** Verified tokens remembered per process; past that the least recently used is checked again. */
+const VERIFIED_TOKENS_CACHED = 10_000;
+
+type Verified = Extract<Authentication, { problem: null }>;
 
 /**
  * Builds the token check. The algorithm is pinned by which key would verify it: HS256 only with
@@ -87,8 +93,13 @@ export function createAuthenticator(config: JwtConfig): Authenticator {
     issuer: config.issuer,
     audience: config.audience,
     requiredClaims: ['exp', 'iat'],
-    clockTolerance: 5,
+    clockTolerance: CLOCK_TOLERANCE_S,
   };
+  // Keyed by the whole token, signature included: a token differing in any byte is a miss and is
+  // verified in full. Only tokens that passed are kept, so a caller cannot fill it with garbage.
+  const verified = new LRUCache<string, { auth: Verified; validUntil: number }>({
+    max: VERIFIED_TOKENS_CACHED,
+  });
 
   const verify = async (token: string): Promise<JWTPayload> => {
     const { alg } = decodeProtectedHeader(token);
@@ -104,16 +115,31 @@ export function createAuthenticator(config: JwtConfig): Authenticator {
 
   return async (credentials) => {
     if (credentials.token === null) return credentials.problem === 'missing' ? ANONYMOUS : INVALID;
+    const { token } = credentials;
+    const known = verified.get(token);
+    if (known) {
+      if (Date.now() < known.validUntil) return known.auth;
+      verified.delete(token);
+    }
     let claims: JWTPayload;
     try {
-      claims = await verify(credentials.token);
+      claims = await verify(token);
     } catch {
       // Which check failed (expired, wrong audience, bad signature) stays on the server.
       return INVALID;
     }
     const viewer = viewerFromClaims(claims);
-    // jwtVerify required `exp`, so it is there.
-    return viewer ? { viewer, problem: null, expiresAt: (claims.exp ?? 0) * 1000 } : INVALID;
+    if (!viewer) return INVALID;
+    // jwtVerify required `exp`, so it is there; it accepts the token until exp + the tolerance.
+    const exp = claims.exp ?? 0;
+    // Frozen: the same object now answers every request that presents this token.
+    const auth: Verified = Object.freeze({
+      viewer: Object.freeze(viewer),
+      problem: null,
+      expiresAt: exp * 1000,
+    });
+    verified.set(token, { auth, validUntil: (exp + CLOCK_TOLERANCE_S) * 1000 });
+    return auth;
   };
 }
 
