@@ -16,7 +16,9 @@ export const ordersResolvers: Resolvers = {
     // Only the signed-in user resolves: this subgraph knows no other user's username.
     __resolveReference: (reference, ctx) => {
       const viewer = requireViewer(ctx);
-      return reference.id === viewer.userId ? viewer : null;
+      // A copy: @apollo/subgraph writes __typename onto what this returns, and the viewer is
+      // shared (frozen) by every request that presents the same token.
+      return reference.id === viewer.userId ? { ...viewer } : null;
     },
     id: (user) => user.userId,
     orders: (user, args, ctx) => listOrdersOf(ctx, user, args),
