@@ -1,6 +1,10 @@
 import {
   applyUpdate,
+  asRecord,
+  asString,
   CommercetoolsError,
+  invalid,
+  required,
   type CustomFields,
   type Money,
 } from './commercetools-orders.js';
@@ -12,7 +16,6 @@ import {
   parsePredicate,
 } from './commercetools-predicate.js';
 import type { Predicate, SortKey } from './commercetools-predicate.js';
-import { isRecord } from './http-server.js';
 import { randomUUID } from './ids.js';
 
 /**
@@ -70,12 +73,6 @@ export interface DiscountQuery {
   expand: readonly string[];
 }
 
-const invalid = (message: string): CommercetoolsError =>
-  new CommercetoolsError(400, 'InvalidInput', message);
-const required = (field: string): CommercetoolsError =>
-  new CommercetoolsError(400, 'RequiredField', `A value is required for field ${field}.`, {
-    field,
-  });
 const notFound = (id: string): CommercetoolsError =>
   new CommercetoolsError(404, 'ResourceNotFound', `The Resource with ID '${id}' was not found.`);
 const duplicate = (field: string, value: string): CommercetoolsError =>
@@ -89,19 +86,6 @@ const duplicate = (field: string, value: string): CommercetoolsError =>
     },
   );
 
-function record(value: unknown, field: string): Record<string, unknown> {
-  if (value === undefined || value === null) throw required(field);
-  if (!isRecord(value)) throw invalid(`'${field}' must be a JSON object.`);
-  return value;
-}
-
-function text(value: unknown, field: string): string {
-  if (value === undefined || value === null) throw required(field);
-  if (typeof value !== 'string' || value === '')
-    throw invalid(`'${field}' must be a non-empty string.`);
-  return value;
-}
-
 function optional<T>(value: unknown, read: (v: unknown) => T): T | undefined {
   return value === undefined || value === null ? undefined : read(value);
 }
@@ -113,7 +97,7 @@ function flag(value: unknown, field: string, fallback: boolean): boolean {
 }
 
 function localized(value: unknown, field: string): Record<string, string> {
-  const object = record(value, field);
+  const object = asRecord(value, field);
   if (!Object.values(object).every((entry) => typeof entry === 'string')) {
     throw invalid(`'${field}' must be a LocalizedString.`);
   }
@@ -121,7 +105,7 @@ function localized(value: unknown, field: string): Record<string, string> {
 }
 
 function dateTime(value: unknown, field: string): string {
-  const given = text(value, field);
+  const given = asString(value, field);
   if (Number.isNaN(Date.parse(given))) throw invalid(`'${field}' is not a valid date-time.`);
   return new Date(given).toISOString();
 }
@@ -134,8 +118,8 @@ function positiveInteger(value: unknown, field: string): number {
 }
 
 function money(value: unknown, field: string): Money {
-  const object = record(value, field);
-  const currencyCode = text(object.currencyCode, `${field}.currencyCode`);
+  const object = asRecord(value, field);
+  const currencyCode = asString(object.currencyCode, `${field}.currencyCode`);
   const { centAmount, fractionDigits = 2 } = object;
   if (!/^[A-Z]{3}$/.test(currencyCode)) throw invalid(`'${field}.currencyCode' must be ISO 4217.`);
   if (typeof centAmount !== 'number' || !Number.isSafeInteger(centAmount) || centAmount < 0) {
@@ -157,7 +141,7 @@ function window(draft: Record<string, unknown>): { validFrom?: string; validUnti
 
 /** `1 = 1` or a predicate over the line item's fields; a syntax error is refused as the API does. */
 function linePredicate(value: unknown, field: string): string {
-  const predicate = text(value, field);
+  const predicate = asString(value, field);
   if (/^\s*1\s*=\s*1\s*$/.test(predicate)) return predicate;
   try {
     parsePredicate(predicate, LINE_ITEM_TARGET_SCHEMA);
@@ -169,7 +153,7 @@ function linePredicate(value: unknown, field: string): string {
 }
 
 function value(draft: unknown): CartDiscount['value'] {
-  const object = record(draft, 'value');
+  const object = asRecord(draft, 'value');
   switch (object.type) {
     case 'relative': {
       const { permyriad } = object;
@@ -200,7 +184,7 @@ function value(draft: unknown): CartDiscount['value'] {
 }
 
 function target(draft: unknown): CartDiscount['target'] {
-  const object = record(draft, 'target');
+  const object = asRecord(draft, 'target');
   if (object.type === 'lineItems') {
     return { type: 'lineItems', predicate: linePredicate(object.predicate, 'target.predicate') };
   }
@@ -214,8 +198,8 @@ export class DiscountStore {
   private readonly codes = new Map<string, DiscountCode>();
 
   createCartDiscount(body: unknown): CartDiscount {
-    const draft = record(body, 'body');
-    const sortOrder = text(draft.sortOrder, 'sortOrder');
+    const draft = asRecord(body, 'body');
+    const sortOrder = asString(draft.sortOrder, 'sortOrder');
     const order = Number(sortOrder);
     if (!/^0\.\d*[1-9]$/.test(sortOrder) || !(order > 0 && order < 1)) {
       throw invalid(`'sortOrder' must be a decimal between 0 and 1 (exclusive), e.g. "0.5".`);
@@ -223,7 +207,7 @@ export class DiscountStore {
     if ([...this.cartDiscounts.values()].some((d) => d.sortOrder === sortOrder)) {
       throw duplicate('sortOrder', sortOrder);
     }
-    const key = optional(draft.key, (v) => text(v, 'key'));
+    const key = optional(draft.key, (v) => asString(v, 'key'));
     if (key !== undefined && [...this.cartDiscounts.values()].some((d) => d.key === key)) {
       throw duplicate('key', key);
     }
@@ -239,7 +223,7 @@ export class DiscountStore {
       name: localized(draft.name, 'name'),
       ...(draft.description ? { description: localized(draft.description, 'description') } : {}),
       value: value(draft.value),
-      cartPredicate: text(draft.cartPredicate, 'cartPredicate'),
+      cartPredicate: asString(draft.cartPredicate, 'cartPredicate'),
       target: target(draft.target),
       sortOrder,
       isActive: flag(draft.isActive, 'isActive', true),
@@ -255,8 +239,8 @@ export class DiscountStore {
   }
 
   createCode(body: unknown): DiscountCode {
-    const draft = record(body, 'body');
-    const code = text(draft.code, 'code');
+    const draft = asRecord(body, 'body');
+    const code = asString(draft.code, 'code');
     if ([...this.codes.values()].some((existing) => existing.code === code)) {
       throw duplicate('code', code);
     }
@@ -265,7 +249,7 @@ export class DiscountStore {
     }
     if (draft.cartDiscounts.length > 10) throw invalid(`'cartDiscounts' may name at most 10.`);
     const cartDiscounts = (draft.cartDiscounts as unknown[]).map((reference, i) => {
-      const identifier = record(reference, `cartDiscounts[${i}]`);
+      const identifier = asRecord(reference, `cartDiscounts[${i}]`);
       const found =
         typeof identifier.id === 'string'
           ? this.cartDiscounts.get(identifier.id)
@@ -286,7 +270,7 @@ export class DiscountStore {
     const maxApplicationsPerCustomer = optional(draft.maxApplicationsPerCustomer, (v) =>
       positiveInteger(v, 'maxApplicationsPerCustomer'),
     );
-    const cartPredicate = optional(draft.cartPredicate, (v) => text(v, 'cartPredicate'));
+    const cartPredicate = optional(draft.cartPredicate, (v) => asString(v, 'cartPredicate'));
     const custom = optional(draft.custom, (v) => customFields(v, 'custom'));
     const now = new Date().toISOString();
     const stored: DiscountCode = {
@@ -353,17 +337,17 @@ export class DiscountStore {
 }
 
 function customFields(value: unknown, field: string): CustomFields {
-  const custom = record(value, field);
-  const type = record(custom.type, `${field}.type`);
-  const fields = custom.fields === undefined ? {} : record(custom.fields, `${field}.fields`);
+  const custom = asRecord(value, field);
+  const type = asRecord(custom.type, `${field}.type`);
+  const fields = custom.fields === undefined ? {} : asRecord(custom.fields, `${field}.fields`);
   return {
-    type: { typeId: 'type', key: text(type.key, `${field}.type.key`) },
+    type: { typeId: 'type', key: asString(type.key, `${field}.type.key`) },
     fields: { ...fields },
   };
 }
 
 function applyCodeAction(code: DiscountCode, value: unknown, index: number): void {
-  const action = record(value, `actions[${index}]`);
+  const action = asRecord(value, `actions[${index}]`);
   switch (action.action) {
     case 'setCustomType':
       if (action.type === undefined || action.type === null) {
@@ -380,7 +364,7 @@ function applyCodeAction(code: DiscountCode, value: unknown, index: number): voi
           'The discount code has no custom type.',
         );
       }
-      const name = text(action.name, 'name');
+      const name = asString(action.name, 'name');
       if (action.value === undefined || action.value === null) delete code.custom.fields[name];
       else code.custom.fields[name] = action.value;
       return;

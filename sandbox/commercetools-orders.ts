@@ -63,20 +63,24 @@ export class CommercetoolsError extends Error {
 const ORDER_STATES = ['Open', 'Confirmed', 'Complete', 'Cancelled'];
 const PAYMENT_STATES = ['Pending', 'Paid', 'Failed', 'BalanceDue', 'CreditOwed'];
 
-const invalid = (message: string, extra: Record<string, unknown> = {}): CommercetoolsError =>
+/** 400 InvalidInput, as commercetools answers a malformed draft or action. */
+export const invalid = (message: string, extra: Record<string, unknown> = {}): CommercetoolsError =>
   new CommercetoolsError(400, 'InvalidInput', message, extra);
-const required = (field: string): CommercetoolsError =>
+/** 400 RequiredField, naming the field that is missing. */
+export const required = (field: string): CommercetoolsError =>
   new CommercetoolsError(400, 'RequiredField', `A value is required for field ${field}.`, {
     field,
   });
 
-function asRecord(value: unknown, field: string): Record<string, unknown> {
+/** The field as a JSON object, or the error commercetools gives. */
+export function asRecord(value: unknown, field: string): Record<string, unknown> {
   if (value === undefined || value === null) throw required(field);
   if (!isRecord(value)) throw invalid(`'${field}' must be a JSON object.`);
   return value;
 }
 
-function asString(value: unknown, field: string): string {
+/** The field as a non-empty string, or the error commercetools gives. */
+export function asString(value: unknown, field: string): string {
   if (value === undefined || value === null) throw required(field);
   if (typeof value !== 'string' || value === '')
     throw invalid(`'${field}' must be a non-empty string.`);
