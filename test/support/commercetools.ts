@@ -12,8 +12,8 @@ export interface FixtureOrder {
   paymentId?: string;
 }
 
-/** Imports orders into the sandbox commercetools over its real HTTP API, as test fixtures. */
-export async function importOrders(sandbox: Sandbox, orders: FixtureOrder[]): Promise<string[]> {
+/** A client-credentials token of the sandbox commercetools, scoped to manage its project. */
+export async function commercetoolsToken(sandbox: Sandbox): Promise<string> {
   const { commercetools } = sandbox.credentials;
   const tokenResponse = await fetch(`${sandbox.urls.commercetoolsAuth}/oauth/token`, {
     method: 'POST',
@@ -24,6 +24,13 @@ export async function importOrders(sandbox: Sandbox, orders: FixtureOrder[]): Pr
     body: `grant_type=client_credentials&scope=manage_project:${commercetools.projectKey}`,
   });
   const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  return token;
+}
+
+/** Imports orders into the sandbox commercetools over its real HTTP API, as test fixtures. */
+export async function importOrders(sandbox: Sandbox, orders: FixtureOrder[]): Promise<string[]> {
+  const { commercetools } = sandbox.credentials;
+  const token = await commercetoolsToken(sandbox);
   const ids: string[] = [];
   for (const order of orders) {
     const lines = order.skus.map((sku) => {

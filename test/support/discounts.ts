@@ -1,4 +1,5 @@
 import type { Sandbox } from '../../sandbox/index.js';
+import { commercetoolsToken } from './commercetools.js';
 
 export interface CodeSpec {
   /** relative: permyriad; absolute: cents in USD. */
@@ -18,15 +19,7 @@ let codes = 0;
 /** A client of the sandbox commercetools' HTTP API, as an operator's script would use it. */
 export async function commercetoolsAdmin(sandbox: Sandbox) {
   const { commercetools } = sandbox.credentials;
-  const tokenResponse = await fetch(`${sandbox.urls.commercetoolsAuth}/oauth/token`, {
-    method: 'POST',
-    headers: {
-      authorization: `Basic ${Buffer.from(`${commercetools.clientId}:${commercetools.clientSecret}`).toString('base64')}`,
-      'content-type': 'application/x-www-form-urlencoded',
-    },
-    body: `grant_type=client_credentials&scope=manage_project:${commercetools.projectKey}`,
-  });
-  const { access_token: token } = (await tokenResponse.json()) as { access_token: string };
+  const token = await commercetoolsToken(sandbox);
   const base = `${sandbox.urls.commercetoolsApi}/${commercetools.projectKey}`;
   const call = async <T>(
     method: 'GET' | 'POST',
