@@ -13,6 +13,8 @@ import { deleteKeysWithPrefix } from './read-path/redis-cleanup.js';
 const { values: args } = parseArgs({
   options: {
     baseline: { type: 'string' },
+    /** The build compared with the baseline; this one by default. */
+    candidate: { type: 'string' },
     only: { type: 'string' },
     /** Requests per second for each operation, e.g. `MyOrders=100,CourseCatalog=150`. */
     rates: { type: 'string', default: 'MyOrders=100,CourseCatalog=150' },
@@ -26,7 +28,8 @@ if (!args.baseline) {
   process.exit(2);
 }
 
-const repoRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
+const repoRoot =
+  args.candidate ?? fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisKeyPrefix = `bench-compare-${process.pid}-${Date.now()}:`;
 const operations = args.rates
@@ -42,7 +45,7 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`A (baseline): ${args.baseline}\nB (this build): ${repoRoot}`);
+  console.log(`A (baseline): ${args.baseline}\nB (candidate): ${repoRoot}`);
   try {
     const results = await compareBuilds({
       roots: { a: args.baseline!, b: repoRoot },
