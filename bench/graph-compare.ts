@@ -15,6 +15,8 @@ const { values: args } = parseArgs({
     baseline: { type: 'string' },
     /** The build compared with the baseline; this one by default. */
     candidate: { type: 'string' },
+    /** Extra node flags for the candidate's gateway only, space-separated. */
+    'candidate-node-flags': { type: 'string', default: '' },
     only: { type: 'string' },
     /** Requests per second for each operation, e.g. `MyOrders=100,CourseCatalog=150`. */
     rates: { type: 'string', default: 'MyOrders=100,CourseCatalog=150' },
@@ -45,11 +47,14 @@ async function main(): Promise<void> {
       .map((l) => l.toFixed(2))
       .join(' ')}`,
   );
-  console.log(`A (baseline): ${args.baseline}\nB (candidate): ${repoRoot}`);
+  console.log(
+    `A (baseline): ${args.baseline}\nB (candidate): ${repoRoot} ${args['candidate-node-flags']}`,
+  );
   try {
     const results = await compareBuilds({
       roots: { a: args.baseline!, b: repoRoot },
-      system: { topology: 'separate', redisUrl, gatewayNodeFlags: [] },
+      nodeFlags: { a: [], b: args['candidate-node-flags'].split(' ').filter(Boolean) },
+      system: { topology: 'separate', redisUrl },
       redisKeyPrefix,
       operations,
       token: await tokenFor('alice'),

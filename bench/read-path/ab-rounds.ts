@@ -29,7 +29,9 @@ export interface AbResult {
  */
 export async function compareBuilds(options: {
   roots: { a: string; b: string };
-  system: Omit<SystemOptions, 'repoRoot' | 'redisKeyPrefix'>;
+  /** Extra node flags for each side's gateway, e.g. a GC setting tried on one side only. */
+  nodeFlags: { a: string[]; b: string[] };
+  system: Omit<SystemOptions, 'repoRoot' | 'redisKeyPrefix' | 'gatewayNodeFlags'>;
   redisKeyPrefix: string;
   operations: { name: string; ratePerSecond: number }[];
   token: string;
@@ -43,6 +45,7 @@ export async function compareBuilds(options: {
       systems[which] = await startSystem({
         ...options.system,
         repoRoot: options.roots[which],
+        gatewayNodeFlags: options.nodeFlags[which],
         redisKeyPrefix: `${options.redisKeyPrefix}${which}:`,
       });
     }
