@@ -18,8 +18,8 @@ const { values: args } = parseArgs({
     /** Extra node flags for the candidate's gateway only, space-separated. */
     'candidate-node-flags': { type: 'string', default: '' },
     only: { type: 'string' },
-    /** Requests per second for each operation, e.g. `MyOrders=100,CourseCatalog=150`. */
-    rates: { type: 'string', default: 'MyOrders=100,CourseCatalog=150' },
+    /** Requests per second for each operation, e.g. `MyOrders=50,CourseCatalog=80`; low enough for a busy machine. */
+    rates: { type: 'string', default: 'MyOrders=50,CourseCatalog=80' },
     rounds: { type: 'string', default: '6' },
     'round-seconds': { type: 'string', default: '5' },
     'latency-ms': { type: 'string', default: '10' },

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { startSystem, type RunningSystem, type SystemOptions } from './children.js';
 import { keepAliveAgent, requestOk } from './http.js';
 import { runOpenLoop } from './open-loop.js';
@@ -73,6 +74,8 @@ export async function compareBuilds(options: {
           verifyBody: looksSuccessful,
         });
       }
+      // Let the warm-up's connections close before the rounds count anything.
+      await delay(1000);
       const cpu = { a: 0, b: 0 };
       const requests = { a: 0, b: 0 };
       for (let round = 0; round < options.rounds; round += 1) {
