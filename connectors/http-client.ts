@@ -2,7 +2,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { Pool } from 'undici';
 
 import { UpstreamUnavailableError, type UpstreamName } from './errors.js';
-import { sendAttempt, type Answer, type AttemptRequest } from './http-attempt.js';
 import { networkErrorCode, noAnswerError, statusError } from './http-error-mapping.js';
 import { retryDelayMs, type AttemptOutcome, type RetryPolicy } from './http-retry.js';
 
@@ -53,7 +52,16 @@ export interface HttpClient {
   post<T>(pathTemplate: string, options?: RequestOptions): Promise<T>;
 }
 
-type Method = AttemptRequest['method'];
+type Method = 'GET' | 'POST';
+
+interface Answer {
+  statusCode: number;
+  retryAfter: string | undefined;
+  body: string;
+}
+
+/** Thrown into an attempt that ran past `timeoutMs`. */
+const TIMED_OUT = Object.freeze({ code: 'ETIMEDOUT' });
 
 /**
  * A JSON client for one upstream, on its own undici pool: a slow upstream cannot starve the
@@ -69,9 +77,35 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
   const base = new URL(options.baseUrl);
   const pathPrefix = base.pathname.replace(/\/+$/, '');
-  // Connecting counts against the attempt's time too.
-  const pool = new Pool(base.origin, { connect: { timeout: timeoutMs } });
+  const pool = new Pool(base.origin);
   const baseHeaders: Record<string, string> = { accept: 'application/json', ...options.headers };
+
+  async function attempt(
+    method: Method,
+    path: string,
+    headers: Record<string, string>,
+    body: string | null,
+  ): Promise<Answer> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(TIMED_OUT), timeoutMs);
+    try {
+      const response = await pool.request({
+        method,
+        path,
+        headers,
+        body,
+        signal: deadline.signal,
+      });
+      const retryAfter = response.headers['retry-after'];
+      return {
+        statusCode: response.statusCode,
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+        body: await response.body.text(),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function request<T>(method: Method, template: string, opts: RequestOptions): Promise<T> {
     const route = `${method} ${template}`;
@@ -84,7 +118,7 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
         let outcome: AttemptOutcome;
         let answer: Answer | undefined;
         try {
-          answer = await sendAttempt(pool, { method, path, headers, body }, timeoutMs);
+          answer = await attempt(method, path, headers, body);
           statusCode = answer.statusCode;
           if (statusCode >= 200 && statusCode <= 299) {
             return parseBody<T>(upstream, answer.body, opts.allowEmptyBody ?? false);
