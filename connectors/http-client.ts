@@ -77,7 +77,8 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
   const base = new URL(options.baseUrl);
   const pathPrefix = base.pathname.replace(/\/+$/, '');
-  const pool = new Pool(base.origin);
+  // Connecting counts against the attempt's time too (undici would otherwise wait 10 s).
+  const pool = new Pool(base.origin, { connect: { timeout: timeoutMs } });
   const baseHeaders: Record<string, string> = { accept: 'application/json', ...options.headers };
 
   async function attempt(
