@@ -43,6 +43,8 @@ const { values: args } = parseArgs({
     'cpu-prof': { type: 'boolean', default: false },
     /** Measure one operation only, e.g. to profile it alone. */
     only: { type: 'string' },
+    /** Leave out the tracing-cost rounds, to hold the machine for less time when they are not needed. */
+    'no-tracing-cost': { type: 'boolean', default: false },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -260,20 +262,22 @@ async function main(): Promise<void> {
       `stopped the gateway; deleted ${deleted} Redis keys under ${redisKeyPrefix}\n`,
     );
   }
-  const tracing = await measureTracingCost({
-    system: { topology: 'separate', repoRoot, redisUrl, gatewayNodeFlags: [] },
-    redisKeyPrefix: `${redisKeyPrefix}tracing:`,
-    operations: results.map((result) => ({
-      op: operations.find((op) => op.name === result.name)!,
-      ratePerSecond: result.gateway.ratePerSecond,
-    })),
-    token,
-    upstreamLatencyMs,
-    rounds: seconds.tracingRounds,
-    roundSeconds: seconds.tracingRound,
-  }).finally(() => deleteKeysWithPrefix(redisUrl, `${redisKeyPrefix}tracing:`));
+  const tracing = args['no-tracing-cost']
+    ? null
+    : await measureTracingCost({
+        system: { topology: 'separate', repoRoot, redisUrl, gatewayNodeFlags: [] },
+        redisKeyPrefix: `${redisKeyPrefix}tracing:`,
+        operations: results.map((result) => ({
+          op: operations.find((op) => op.name === result.name)!,
+          ratePerSecond: result.gateway.ratePerSecond,
+        })),
+        token,
+        upstreamLatencyMs,
+        rounds: seconds.tracingRounds,
+        roundSeconds: seconds.tracingRound,
+      }).finally(() => deleteKeysWithPrefix(redisUrl, `${redisKeyPrefix}tracing:`));
   printResults(results);
-  printTracingCost(tracing);
+  if (tracing) printTracingCost(tracing);
   printProfile();
 }
 

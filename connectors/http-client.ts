@@ -1,13 +1,9 @@
-import http from 'node:http';
-import https from 'node:https';
-import { got, HTTPError, RequestError, type Got, type Method, type RetryObject } from 'got';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Pool } from 'undici';
 
-import {
-  UpstreamConflictError,
-  UpstreamRejectedError,
-  UpstreamUnavailableError,
-  type UpstreamName,
-} from './errors.js';
+import { UpstreamUnavailableError, type UpstreamName } from './errors.js';
+import { networkErrorCode, noAnswerError, statusError } from './http-error-mapping.js';
+import { retryDelayMs, type AttemptOutcome, type RetryPolicy } from './http-retry.js';
 
 /** One finished upstream call (after any retries), for metrics. */
 export interface UpstreamRequestEvent {
@@ -26,6 +22,7 @@ export interface HttpClientOptions {
   upstream: UpstreamName;
   /** Base URL with no trailing slash, e.g. `https://discovery.example.org`. */
   baseUrl: string;
+  /** The longest one attempt (answer included) may take. */
   timeoutMs: number;
   headers?: Record<string, string>;
   onRequest?: OnUpstreamRequest;
@@ -55,69 +52,92 @@ export interface HttpClient {
   post<T>(pathTemplate: string, options?: RequestOptions): Promise<T>;
 }
 
-const RETRY_STATUS_CODES = [408, 429, 500, 502, 503, 504];
-const RETRY_ERROR_CODES = [
-  'ETIMEDOUT',
-  'ECONNRESET',
-  'EADDRINUSE',
-  'ECONNREFUSED',
-  'EPIPE',
-  'ENOTFOUND',
-  'ENETUNREACH',
-  'EAI_AGAIN',
-];
+type Method = 'GET' | 'POST';
+
+interface Answer {
+  statusCode: number;
+  retryAfter: string | undefined;
+  body: string;
+}
+
+/** Thrown into an attempt that ran past `timeoutMs`. */
+const TIMED_OUT = Object.freeze({ code: 'ETIMEDOUT' });
 
 /**
- * A JSON client for one upstream. Only GET and HEAD are retried: a POST that timed out may
- * have been applied, and the workflows decide (with idempotency keys) whether to repeat it.
+ * A JSON client for one upstream, on its own undici pool: a slow upstream cannot starve the
+ * sockets of the others, and keep-alive connections are reused. No pipelining: a POST must never
+ * wait behind (or be replayed with) another request on the same connection. Redirects are not
+ * followed; see `http-retry.ts` for what is retried.
  */
 export function createHttpClient(options: HttpClientOptions): HttpClient {
-  const { upstream, onRequest } = options;
-  const maxRetryAfterMs = options.maxRetryAfterMs ?? 2_000;
-  const baseDelayMs = options.retryBaseDelayMs ?? 100;
+  const { upstream, onRequest, timeoutMs } = options;
+  const policy: RetryPolicy = {
+    maxRetryAfterMs: options.maxRetryAfterMs ?? 2_000,
+    baseDelayMs: options.retryBaseDelayMs ?? 100,
+  };
+  const base = new URL(options.baseUrl);
+  const pathPrefix = base.pathname.replace(/\/+$/, '');
+  // Connecting counts against the attempt's time too (undici would otherwise wait 10 s).
+  const pool = new Pool(base.origin, { connect: { timeout: timeoutMs } });
+  const baseHeaders: Record<string, string> = { accept: 'application/json', ...options.headers };
 
-  const instance: Got = got.extend({
-    prefixUrl: options.baseUrl,
-    timeout: { request: options.timeoutMs },
-    headers: { accept: 'application/json', ...options.headers },
-    // One pool per upstream, so a slow upstream cannot starve the sockets of the others.
-    agent: {
-      http: new http.Agent({ keepAlive: true }),
-      https: new https.Agent({ keepAlive: true }),
-    },
-    responseType: 'buffer',
-    followRedirect: false,
-    retry: {
-      limit: 2,
-      methods: ['GET', 'HEAD'],
-      statusCodes: RETRY_STATUS_CODES,
-      errorCodes: RETRY_ERROR_CODES,
-      enforceRetryRules: true,
-      maxRetryAfter: maxRetryAfterMs,
-      calculateDelay: (retry: RetryObject) => retryDelay(retry, baseDelayMs),
-    },
-  });
+  async function attempt(
+    method: Method,
+    path: string,
+    headers: Record<string, string>,
+    body: string | null,
+  ): Promise<Answer> {
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(TIMED_OUT), timeoutMs);
+    try {
+      const response = await pool.request({
+        method,
+        path,
+        headers,
+        body,
+        signal: deadline.signal,
+      });
+      const retryAfter = response.headers['retry-after'];
+      return {
+        statusCode: response.statusCode,
+        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
+        body: await response.body.text(),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+  }
 
   async function request<T>(method: Method, template: string, opts: RequestOptions): Promise<T> {
     const route = `${method} ${template}`;
     const started = performance.now();
     let statusCode: number | null = null;
     try {
-      const response = await instance(expandPath(template, opts.params), {
-        method,
-        searchParams: toSearchParams(opts.query),
-        ...(opts.json !== undefined ? { json: opts.json } : {}),
-        ...(opts.form !== undefined ? { form: opts.form } : {}),
-        ...(opts.headers !== undefined ? { headers: opts.headers } : {}),
-      });
-      statusCode = response.statusCode;
-      if (statusCode < 200 || statusCode > 299) {
-        throw new UpstreamUnavailableError(upstream, `${upstream} answered ${statusCode}`);
+      const path = pathPrefix + expandPath(template, opts.params) + queryString(opts.query);
+      const { headers, body } = requestBody(baseHeaders, opts);
+      for (let retries = 0; ; retries += 1) {
+        let outcome: AttemptOutcome;
+        let answer: Answer | undefined;
+        try {
+          answer = await attempt(method, path, headers, body);
+          statusCode = answer.statusCode;
+          if (statusCode >= 200 && statusCode <= 299) {
+            return parseBody<T>(upstream, answer.body, opts.allowEmptyBody ?? false);
+          }
+          outcome = answer;
+        } catch (error) {
+          if (error instanceof UpstreamUnavailableError) throw error;
+          statusCode = null;
+          outcome = { errorCode: networkErrorCode(error) };
+        }
+        const delay = retryDelayMs(method, retries, outcome, policy);
+        if (delay === null) {
+          throw answer
+            ? statusError(upstream, answer.statusCode, answer.body)
+            : noAnswerError(upstream, 'errorCode' in outcome ? outcome.errorCode : 'ERR_UPSTREAM');
+        }
+        await sleep(delay);
       }
-      return parseBody<T>(upstream, response.rawBody, opts.allowEmptyBody ?? false);
-    } catch (error) {
-      if (error instanceof HTTPError) statusCode = error.response.statusCode;
-      throw toUpstreamError(upstream, error);
     } finally {
       report(onRequest, {
         upstream,
@@ -136,95 +156,64 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   };
 }
 
-function retryDelay(retry: RetryObject, baseDelayMs: number): number {
-  // got has already refused to retry when Retry-After exceeds maxRetryAfter: waiting that long
-  // would hold the learner's request open, so failing fast is the better answer.
-  if (retry.retryAfter !== undefined) return retry.retryAfter;
-  const ceiling = baseDelayMs * 2 ** (retry.attemptCount - 1);
-  // "Equal jitter": never zero (0 would cancel the retry), yet spread so callers do not stampede.
-  return ceiling / 2 + Math.random() * (ceiling / 2);
-}
-
 function expandPath(template: string, params: Record<string, string> = {}): string {
   const path = template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const value = params[name];
     if (value === undefined) throw new TypeError(`Missing path parameter ${name}`);
     return encodeURIComponent(value);
   });
-  // got's prefixUrl refuses a leading slash.
-  return path.replace(/^\/+/, '');
+  return `/${path.replace(/^\/+/, '')}`;
 }
 
-function toSearchParams(query: RequestOptions['query']): URLSearchParams | undefined {
-  if (query === undefined || query instanceof URLSearchParams) return query;
-  const params = new URLSearchParams();
-  for (const [name, value] of Object.entries(query)) {
-    if (value !== undefined) params.set(name, String(value));
+function queryString(query: RequestOptions['query']): string {
+  if (query === undefined) return '';
+  let params = query;
+  if (!(params instanceof URLSearchParams)) {
+    params = new URLSearchParams();
+    for (const [name, value] of Object.entries(query)) {
+      if (value !== undefined) params.set(name, String(value));
+    }
   }
-  return params;
+  const encoded = params.toString();
+  return encoded === '' ? '' : `?${encoded}`;
 }
 
-function parseBody<T>(upstream: UpstreamName, body: Buffer, allowEmpty: boolean): T {
+function requestBody(
+  baseHeaders: Record<string, string>,
+  opts: RequestOptions,
+): { headers: Record<string, string>; body: string | null } {
+  let contentType: string | undefined;
+  let body: string | null = null;
+  if (opts.json !== undefined) {
+    contentType = 'application/json';
+    body = JSON.stringify(opts.json);
+  } else if (opts.form !== undefined) {
+    contentType = 'application/x-www-form-urlencoded';
+    body = new URLSearchParams(opts.form).toString();
+  }
+  // Most calls are GETs with the client's own headers: those share one object.
+  if (contentType === undefined && opts.headers === undefined)
+    return { headers: baseHeaders, body };
+  return {
+    headers: {
+      ...baseHeaders,
+      ...(contentType !== undefined ? { 'content-type': contentType } : {}),
+      ...opts.headers,
+    },
+    body,
+  };
+}
+
+function parseBody<T>(upstream: UpstreamName, body: string, allowEmpty: boolean): T {
   if (body.length === 0) {
     if (allowEmpty) return undefined as T;
     throw new UpstreamUnavailableError(upstream, `${upstream} answered with an empty body`);
   }
   try {
-    return JSON.parse(body.toString('utf8')) as T;
+    return JSON.parse(body) as T;
   } catch {
     throw new UpstreamUnavailableError(upstream, `${upstream} answered with malformed JSON`);
   }
-}
-
-/**
- * The got error is deliberately not kept as `cause`: it carries the URL and the request headers
- * (API keys, bearer tokens), which a logger serialising the cause chain would write out.
- */
-function toUpstreamError(upstream: UpstreamName, error: unknown): Error {
-  if (error instanceof UpstreamUnavailableError) return error;
-  if (error instanceof HTTPError) {
-    const status = error.response.statusCode;
-    if (status === 429 || status >= 500 || status === 408) {
-      return new UpstreamUnavailableError(upstream, `${upstream} answered ${status}`);
-    }
-    const detail = errorDetail(error.response.rawBody);
-    if (status === 409) return new UpstreamConflictError(upstream, status, detail);
-    return new UpstreamRejectedError(upstream, status, detail);
-  }
-  if (error instanceof RequestError) {
-    return new UpstreamUnavailableError(upstream, `${upstream} did not answer (${error.code})`);
-  }
-  return error instanceof Error ? error : new Error(String(error));
-}
-
-const MAX_DETAIL_LENGTH = 200;
-
-/** The upstream's machine-readable error code where it has one (Stripe, commercetools, OAuth). */
-function errorDetail(body: Buffer | undefined): string {
-  if (!body || body.length === 0) return '';
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch {
-    return '';
-  }
-  if (!isRecord(parsed)) return '';
-  const { error, errors } = parsed;
-  const first: unknown = Array.isArray(errors) ? errors[0] : undefined;
-  const candidates: unknown[] = [
-    isRecord(error) ? error['code'] : undefined,
-    isRecord(error) ? error['type'] : undefined,
-    isRecord(first) ? first['code'] : undefined,
-    error,
-    parsed['message'],
-    parsed['detail'],
-  ];
-  const found = candidates.find((value): value is string => typeof value === 'string');
-  return (found ?? '').slice(0, MAX_DETAIL_LENGTH);
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 function report(onRequest: OnUpstreamRequest | undefined, event: UpstreamRequestEvent): void {

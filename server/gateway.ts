@@ -193,11 +193,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!production) app.use(createGraphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(
     GRAPHQL_PATH,
-    refuseDeclaredOversize(MAX_BODY_BYTES),
-    express.json({ limit: MAX_BODY_BYTES }),
-    expressMiddleware(apollo, {
-      context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
-    }),
+    graphqlApp(
+      refuseDeclaredOversize(MAX_BODY_BYTES),
+      express.json({ limit: MAX_BODY_BYTES }),
+      expressMiddleware(apollo, {
+        context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
+      }),
+    ),
   );
   app.use(createHttpErrorHandler((error) => logger.error({ err: error }, 'HTTP request failed')));
 
@@ -224,4 +226,17 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return closing;
     },
   };
+}
+
+/**
+ * The GraphQL handlers in an app of their own, for its settings: Express would otherwise hash
+ * every answer (SHA-1) for an ETag that no client sends back on a POST, and a GraphQL answer is
+ * per viewer and per moment anyway.
+ */
+function graphqlApp(...handlers: express.RequestHandler[]): express.Express {
+  const graphql = express();
+  graphql.disable('x-powered-by');
+  graphql.set('etag', false);
+  graphql.use(...handlers);
+  return graphql;
 }

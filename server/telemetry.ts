@@ -24,12 +24,14 @@ async function startTracing(settings: TelemetryConfig): Promise<void> {
     { ExpressInstrumentation, ExpressLayerType },
     { GraphQLInstrumentation },
     { IORedisInstrumentation },
+    { UndiciInstrumentation },
   ] = await Promise.all([
     import('@opentelemetry/sdk-node'),
     import('@opentelemetry/instrumentation-http'),
     import('@opentelemetry/instrumentation-express'),
     import('@opentelemetry/instrumentation-graphql'),
     import('@opentelemetry/instrumentation-ioredis'),
+    import('@opentelemetry/instrumentation-undici'),
   ]);
   // Each exporter reads the endpoint, headers and timeout from the standard OTEL_* variables.
   const { OTLPTraceExporter } =
@@ -57,6 +59,9 @@ async function startTracing(settings: TelemetryConfig): Promise<void> {
       new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
       // Only commands made for a traced request or job: BullMQ's polling would flood the traces.
       new IORedisInstrumentation({ requireParentSpan: true }),
+      // The connectors call upstreams through undici, which the http instrumentation does not see:
+      // this one gives each upstream call its client span and its traceparent header.
+      new UndiciInstrumentation(),
     ],
   });
   sdk.start();

@@ -66,6 +66,15 @@ describe('the catalog', () => {
     expect(seen).toEqual(DEMO_COURSES.map((course) => course.key));
   });
 
+  it('answers without an ETag: no SHA-1 of every answer for a header no client sends back', async () => {
+    const response = await graphql(gw.url, contractOperation('CourseCatalog'), { first: 2 });
+    expect(response.body.errors).toBeUndefined();
+    expect(response.headers.get('etag')).toBeNull();
+    expect(response.headers.get('x-powered-by')).toBeNull();
+    expect(response.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect(Number(response.headers.get('content-length'))).toBeGreaterThan(0);
+  });
+
   it('gives each run its seats with prices from the catalog', async () => {
     const response = await graphql<CatalogPage>(gw.url, contractOperation('CourseCatalog'), {
       first: 1,
