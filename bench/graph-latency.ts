@@ -45,6 +45,10 @@ const { values: args } = parseArgs({
     only: { type: 'string' },
     /** Leave out the tracing-cost rounds, to hold the machine for less time when they are not needed. */
     'no-tracing-cost': { type: 'boolean', default: false },
+    /** Skip the latency runs and measure only what tracing costs, at --rate req/s. */
+    'tracing-only': { type: 'boolean', default: false },
+    /** The fixed rate of --tracing-only (otherwise half the measured saturating rate). */
+    rate: { type: 'string', default: '200' },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -59,6 +63,7 @@ const repoRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/,
 const redisUrl = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const redisKeyPrefix = `bench-graph-${process.pid}-${Date.now()}:`;
 const profileDir = args['cpu-prof'] ? mkdtempSync(join(tmpdir(), 'bench-graph-prof-')) : null;
+const profileFlags = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
 
 async function measure(
   system: RunningSystem,
@@ -189,7 +194,7 @@ function printResults(results: OperationResult[]): void {
 function printTracingCost(report: TracingCostReport): void {
   console.log(
     `\nTracing cost: CPU per request of a gateway exporting every trace (OTLP/HTTP protobuf to a local\n` +
-      `sink, all spans sampled) over one with tracing off, loaded in ${seconds.tracingRounds} alternating rounds of ` +
+      `sink, all spans sampled) over one with tracing off, both loaded at once in ${seconds.tracingRounds} rounds of ` +
       `${seconds.tracingRound} s each at the fixed rate above (target <= 1.15):`,
   );
   for (const r of report.results) {
@@ -226,7 +231,7 @@ async function main(): Promise<void> {
     repoRoot,
     redisUrl,
     redisKeyPrefix,
-    gatewayNodeFlags: profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [],
+    gatewayNodeFlags: args['tracing-only'] ? [] : profileFlags,
   });
   const results: OperationResult[] = [];
   const token = await tokenFor('alice');
@@ -248,7 +253,7 @@ async function main(): Promise<void> {
       (op) => args.only === undefined || op.name === args.only,
     );
     if (operations.length === 0) throw new Error(`No operation named ${args.only ?? ''}`);
-    for (const op of operations) {
+    for (const op of args['tracing-only'] ? [] : operations) {
       process.stderr.write(`measuring ${op.name}…\n`);
       const result = await Promise.race([measure(system, op, token), stopSignal]);
       results.push(result);
@@ -267,16 +272,20 @@ async function main(): Promise<void> {
     : await measureTracingCost({
         system: { topology: 'separate', repoRoot, redisUrl, gatewayNodeFlags: [] },
         redisKeyPrefix: `${redisKeyPrefix}tracing:`,
-        operations: results.map((result) => ({
-          op: operations.find((op) => op.name === result.name)!,
-          ratePerSecond: result.gateway.ratePerSecond,
-        })),
+        // With --tracing-only and --cpu-prof, the traced gateway is the one profiled.
+        tracedNodeFlags: args['tracing-only'] ? profileFlags : [],
+        operations: args['tracing-only']
+          ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate) }))
+          : results.map((result) => ({
+              op: operations.find((op) => op.name === result.name)!,
+              ratePerSecond: result.gateway.ratePerSecond,
+            })),
         token,
         upstreamLatencyMs,
         rounds: seconds.tracingRounds,
         roundSeconds: seconds.tracingRound,
       }).finally(() => deleteKeysWithPrefix(redisUrl, `${redisKeyPrefix}tracing:`));
-  printResults(results);
+  if (results.length > 0) printResults(results);
   if (tracing) printTracingCost(tracing);
   printProfile();
 }

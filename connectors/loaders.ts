@@ -8,11 +8,11 @@ import type { Payment } from './payments.js';
 import type { CatalogProgram } from './programs.js';
 
 export interface Loaders {
-  courseRun: DataLoader<string, CatalogCourseRun | null>;
+  courseRun: SettlingLoader<string, CatalogCourseRun | null>;
   course: DataLoader<string, CatalogCourse | null>;
   seatBySku: DataLoader<string, CatalogSeat | null>;
-  enrollmentsByUsername: DataLoader<string, Enrollment[]>;
-  payment: DataLoader<string, Payment | null>;
+  enrollmentsByUsername: SettlingLoader<string, Enrollment[]>;
+  payment: SettlingLoader<string, Payment | null>;
   order: DataLoader<string, Order | null>;
   program: DataLoader<string, CatalogProgram | null>;
 }
@@ -24,10 +24,10 @@ export interface Loaders {
 export function createLoaders(connectors: Connectors): Loaders {
   const { catalog, enrollment, payments, orders, programs } = connectors;
   return {
-    courseRun: new DataLoader(byKey<CatalogCourseRun>((keys) => catalog.getCourseRuns(keys))),
+    courseRun: new SettlingLoader(byKey<CatalogCourseRun>((keys) => catalog.getCourseRuns(keys))),
     course: new DataLoader(byKey<CatalogCourse>((keys) => catalog.getCourses(keys))),
     seatBySku: new DataLoader(byKey((skus) => catalog.findSeats(skus))),
-    enrollmentsByUsername: new DataLoader(async (usernames: readonly string[]) => {
+    enrollmentsByUsername: new SettlingLoader(async (usernames: readonly string[]) => {
       // The LMS has no batch lookup: one request per user, each failing on its own.
       const settled = await Promise.allSettled(
         usernames.map((username) => enrollment.listEnrollments(username)),
@@ -36,10 +36,53 @@ export function createLoaders(connectors: Connectors): Loaders {
         result.status === 'fulfilled' ? result.value : toError(result.reason),
       );
     }),
-    payment: new DataLoader(byKey((ids) => payments.getPayments(ids))),
+    payment: new SettlingLoader(byKey((ids) => payments.getPayments(ids))),
     order: new DataLoader(byKey((ids) => orders.getOrders(ids))),
     program: new DataLoader(byKey<CatalogProgram>((uuids) => programs.getPrograms(uuids))),
   };
+}
+
+/**
+ * A DataLoader that also answers at once for a key whose batch has already come back. A
+ * resolver that returns `loadThen(...)` stays synchronous on a page whose records were fetched
+ * up front, and graphql-js then builds no promise for the field nor for its object: on a page
+ * of 20 orders that is over a thousand promises fewer, each of which also costs a context
+ * switch in async_hooks when tracing is on.
+ */
+export class SettlingLoader<K, V> extends DataLoader<K, V> {
+  readonly #settled: Map<K, V>;
+
+  constructor(batch: (keys: readonly K[]) => Promise<readonly (V | Error)[]>) {
+    const settled = new Map<K, V>();
+    super(async (keys) => {
+      const values = await batch(keys);
+      keys.forEach((key, index) => {
+        const value = values[index];
+        // Errors stay with DataLoader, so every field that asks gets the error as before.
+        if (!(value instanceof Error)) settled.set(key, value as V);
+      });
+      return values;
+    });
+    this.#settled = settled;
+  }
+
+  /**
+   * `use` of the key's value: at once when its batch has come back, else when it does. Primed
+   * values are not settled here: a primed key still answers through DataLoader, as before.
+   */
+  loadThen<R>(key: K, use: (value: V) => R): R | Promise<R> {
+    return this.#settled.has(key) ? use(this.#settled.get(key) as V) : this.load(key).then(use);
+  }
+
+  override clear(key: K): this {
+    this.#settled.delete(key);
+    return super.clear(key);
+  }
+
+  override clearAll(): this {
+    this.#settled.clear();
+    return super.clearAll();
+  }
 }
 
 /** Primes the order loader with a listed page, so resolving each order again costs nothing. */

@@ -25,8 +25,10 @@ export interface ProfileSummary {
 
 /** Summarises the newest profile in `dir`: self time per package/file and per function. */
 export function summariseNewestProfile(dir: string, repoRoot: string, top: number): ProfileSummary {
+  // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread; others (the
+  // tracing loader's hook thread) would otherwise be picked when they exit last.
   const files = readdirSync(dir)
-    .filter((name) => name.endsWith('.cpuprofile'))
+    .filter((name) => name.endsWith('.cpuprofile') && name.split('.')[4] === '0')
     .sort();
   const newest = files.at(-1);
   if (!newest) throw new Error(`No .cpuprofile in ${dir}`);

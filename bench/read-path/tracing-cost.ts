@@ -46,12 +46,14 @@ async function startSink() {
 /**
  * The CPU cost of tracing: two gateways side by side, one exporting every trace (OTLP/HTTP
  * protobuf, the default batch processor, every span sampled) to a local sink and one with
- * tracing off, loaded in turn at the same fixed rate, alternating in short rounds so that a
- * change in the machine's other load falls on both alike.
+ * tracing off, loaded at the same fixed rate at the same time, so that a change in the machine's
+ * other load falls on both alike.
  */
 export async function measureTracingCost(options: {
   system: Omit<SystemOptions, 'gatewayEnv' | 'redisKeyPrefix'>;
   redisKeyPrefix: string;
+  /** Extra node flags for the traced gateway only, e.g. --cpu-prof. */
+  tracedNodeFlags?: string[];
   operations: { op: BenchOperation; ratePerSecond: number }[];
   token: string;
   upstreamLatencyMs: number;
@@ -67,6 +69,7 @@ export async function measureTracingCost(options: {
     });
     systems.on = await startSystem({
       ...options.system,
+      gatewayNodeFlags: [...options.system.gatewayNodeFlags, ...(options.tracedNodeFlags ?? [])],
       redisKeyPrefix: `${options.redisKeyPrefix}on:`,
       gatewayEnv: {
         OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
@@ -96,31 +99,32 @@ export async function measureTracingCost(options: {
       }
       const cpu = { off: 0, on: 0 };
       const requests = { off: 0, on: 0 };
+      // Both gateways at once: whatever else the machine runs then weighs on both alike, which
+      // taking turns only approximates (a build starting mid-round lands on one of them).
+      const loadOne = async (which: 'off' | 'on') => {
+        const system = pair[which];
+        const { url, headers, body } = load(system);
+        const agent = keepAliveAgent();
+        const before = processCpuMs(system.gatewayPid);
+        const run = await runOpenLoop({
+          ratePerSecond,
+          durationMs: options.roundSeconds * 1000,
+          send: async () => {
+            const answer = await requestOk({ method: 'POST', url, headers, body }, agent);
+            if (!looksSuccessful(answer.body)) throw new Error(answer.body.slice(0, 200));
+          },
+        });
+        // The batch processor exports on its own schedule: let the last batch go before reading.
+        await delay(600);
+        const after = processCpuMs(system.gatewayPid);
+        agent.destroy();
+        if (before === null || after === null) throw new Error('/proc is needed to read CPU time');
+        if (run.failed > 0) throw new Error(`${op.name} (${which}): ${run.firstFailure ?? ''}`);
+        cpu[which] += after - before;
+        requests[which] += run.ok;
+      };
       for (let round = 0; round < options.rounds; round += 1) {
-        const order: ('off' | 'on')[] = round % 2 === 0 ? ['off', 'on'] : ['on', 'off'];
-        for (const which of order) {
-          const system = pair[which];
-          const { url, headers, body } = load(system);
-          const agent = keepAliveAgent();
-          const before = processCpuMs(system.gatewayPid);
-          const run = await runOpenLoop({
-            ratePerSecond,
-            durationMs: options.roundSeconds * 1000,
-            send: async () => {
-              const answer = await requestOk({ method: 'POST', url, headers, body }, agent);
-              if (!looksSuccessful(answer.body)) throw new Error(answer.body.slice(0, 200));
-            },
-          });
-          // The batch processor exports on its own schedule: let the last batch go before reading.
-          await delay(600);
-          const after = processCpuMs(system.gatewayPid);
-          agent.destroy();
-          if (before === null || after === null)
-            throw new Error('/proc is needed to read CPU time');
-          if (run.failed > 0) throw new Error(`${op.name} (${which}): ${run.firstFailure ?? ''}`);
-          cpu[which] += after - before;
-          requests[which] += run.ok;
-        }
+        await Promise.all([loadOne('off'), loadOne('on')]);
       }
       const perRequest = { off: cpu.off / requests.off, on: cpu.on / requests.on };
       results.push({

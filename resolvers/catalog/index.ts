@@ -23,10 +23,10 @@ export const catalogResolvers: Resolvers = {
   },
   Product: {
     __resolveReference: (reference, ctx) => ctx.loaders.seatBySku.load(reference.sku),
-    courseRun: async (seat, _args, ctx) => {
-      const run = await ctx.loaders.courseRun.load(seat.courseRunKey);
-      if (!run) throw new Error(`Seat ${seat.sku} names unknown course run ${seat.courseRunKey}`);
-      return run;
-    },
+    courseRun: (seat, _args, ctx) =>
+      ctx.loaders.courseRun.loadThen(seat.courseRunKey, (run) => {
+        if (!run) throw new Error(`Seat ${seat.sku} names unknown course run ${seat.courseRunKey}`);
+        return run;
+      }),
   },
 };

@@ -3,6 +3,7 @@ import { requireViewer } from '../../workflows/access.js';
 import { quoteCheckout } from '../../workflows/checkout.js';
 import { listOrdersNeedingAttention } from '../../workflows/attention.js';
 import { findOrder, listOrdersOf } from '../../workflows/orders.js';
+import { orderPageNeeds } from './order-page-needs.js';
 
 export const ordersResolvers: Resolvers = {
   Query: {
@@ -21,7 +22,7 @@ export const ordersResolvers: Resolvers = {
       return reference.id === viewer.userId ? { ...viewer } : null;
     },
     id: (user) => user.userId,
-    orders: (user, args, ctx) => listOrdersOf(ctx, user, args),
+    orders: (user, args, ctx, info) => listOrdersOf(ctx, user, args, orderPageNeeds(info)),
   },
   Order: {
     __resolveReference: (reference, ctx) => findOrder(ctx, reference.id),
@@ -32,15 +33,17 @@ export const ordersResolvers: Resolvers = {
     status: ({ line }) => line.status,
     price: ({ line }) => line.price,
     // Through the line's course run, not the SKU: a page of orders then needs one catalog batch.
-    product: async ({ line }, _args, ctx) => {
-      const run = await ctx.loaders.courseRun.load(line.courseRunKey);
-      return run?.seats.find((seat) => seat.sku === line.sku) ?? null;
-    },
-    enrollment: async ({ line, order }, _args, ctx) => {
-      const enrollments = await ctx.loaders.enrollmentsByUsername.load(order.ownerUsername);
-      return (
-        enrollments.find((enrollment) => enrollment.courseRunKey === line.courseRunKey) ?? null
-      );
-    },
+    // loadThen: synchronous when the page fetched the run up front (listOrdersOf).
+    product: ({ line }, _args, ctx) =>
+      ctx.loaders.courseRun.loadThen(
+        line.courseRunKey,
+        (run) => run?.seats.find((seat) => seat.sku === line.sku) ?? null,
+      ),
+    enrollment: ({ line, order }, _args, ctx) =>
+      ctx.loaders.enrollmentsByUsername.loadThen(
+        order.ownerUsername,
+        (enrollments) =>
+          enrollments.find((enrollment) => enrollment.courseRunKey === line.courseRunKey) ?? null,
+      ),
   },
 };

@@ -75,7 +75,47 @@ describe('tracing set up from OTEL_* variables', () => {
     }
   });
 
-  it('stops with one line naming a bad OTEL variable', async () => {
+  it('samples as OTEL_TRACES_SAMPLER says, following a sampled caller', async () => {
+    gateway?.child.kill('SIGKILL');
+    gateway = await startGatewayProcess(
+      { sandbox, keyPrefix },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        // The production setting the README gives, at its extreme: no new trace is sampled.
+        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+        OTEL_TRACES_SAMPLER_ARG: '0',
+      },
+    );
+    // Spans carry the request id, so an export holding it is the trace of that request.
+    const unsampled = `unsampled-${randomUUID()}`;
+    const sampled = `sampled-${randomUUID()}`;
+    const ask = (requestId: string, traceparent?: string) =>
+      fetch(`${gateway!.url}/graphql`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'x-request-id': requestId,
+          ...(traceparent ? { traceparent } : {}),
+        },
+        body: JSON.stringify({ query: '{ __typename }' }),
+      });
+    expect((await ask(unsampled)).status).toBe(200);
+    const parent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    expect((await ask(sampled, parent)).status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    while (!receiver.bodies.some(({ body }) => body.includes(sampled))) {
+      if (Date.now() > deadline) throw new Error("the sampled caller's trace was not exported");
+      await sleep(100);
+    }
+    expect(receiver.bodies.some(({ body }) => body.includes(unsampled))).toBe(false);
+  });
+
+  it.each([
+    ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
+    ['OTEL_TRACES_SAMPLER', 'sometimes'],
+    ['OTEL_TRACES_SAMPLER_ARG', '1.5'],
+  ])('stops with one line naming a bad %s', async (variable, value) => {
     const child = spawn(
       process.execPath,
       ['--import', DIST('server/telemetry.js'), DIST('server/main.js')],
@@ -83,7 +123,7 @@ describe('tracing set up from OTEL_* variables', () => {
         env: {
           PATH: process.env['PATH'] ?? '',
           OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-          OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc',
+          [variable]: value,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       },
@@ -92,6 +132,6 @@ describe('tracing set up from OTEL_* variables', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     expect(code).toBe(1);
-    expect(stderr).toMatch(/^Invalid configuration: OTEL_EXPORTER_OTLP_PROTOCOL [^\n]*\n$/);
+    expect(stderr).toMatch(new RegExp(`^Invalid configuration: ${variable} [^\\n]*\\n$`));
   });
 });

@@ -73,6 +73,32 @@ describe('per-request loaders', () => {
     }
   });
 
+  it('answers loadThen at once for a key whose batch came back, and through a promise before', async () => {
+    const loaders = createLoaders(world.connect({ keyPrefix: `${world.keyPrefix}settle:` }));
+    const key = DEMO_COURSE_RUNS[0]?.key ?? '';
+    const pending = loaders.courseRun.loadThen(key, (run) => run?.key);
+    expect(pending).toBeInstanceOf(Promise);
+    expect(await pending).toBe(key);
+    // Settled: the same call now returns the value itself, a missing run its null.
+    expect(loaders.courseRun.loadThen(key, (run) => run?.key)).toBe(key);
+    await loaders.courseRun.load('course-v1:No+Such+Run');
+    expect(loaders.courseRun.loadThen('course-v1:No+Such+Run', (run) => run)).toBeNull();
+    // A cleared key is no longer settled: the next call goes back through DataLoader.
+    loaders.courseRun.clear(key);
+    expect(loaders.courseRun.loadThen(key, (run) => run?.key)).toBeInstanceOf(Promise);
+  });
+
+  it('keeps a failed key unsettled: loadThen gives its error as load does', async () => {
+    const loaders = createLoaders(world.connectors);
+    world.sandbox.lms.injectFault({ status: 503, count: 10, method: 'GET' });
+    await expect(loaders.enrollmentsByUsername.load('bob')).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    const again = loaders.enrollmentsByUsername.loadThen('bob', (list) => list.length);
+    expect(again).toBeInstanceOf(Promise);
+    await expect(again).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+
   it('primes the order loader from a listed page', async () => {
     const loaders = createLoaders(world.connectors);
     const page = await world.connectors.orders.listCustomerOrders({
