@@ -46,7 +46,7 @@ async function freePortBlock(): Promise<number> {
   throw new Error('no free block of ports for the gateway and its sandbox');
 }
 
-function procStatusKb(pid: number, field: string): number {
+export function procStatusKb(pid: number, field: string): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${field}:`));
@@ -54,7 +54,7 @@ function procStatusKb(pid: number, field: string): number {
 }
 
 /** utime + stime of a process, in ms. */
-function procCpuMs(pid: number): number {
+export function procCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
@@ -62,7 +62,10 @@ function procCpuMs(pid: number): number {
 
 export async function startGateway(
   run: number,
-  options: Pick<FanoutOptions, 'runId' | 'redisUrl' | 'gatewayFlags' | 'gatewayLog'>,
+  options: Pick<
+    FanoutOptions,
+    'runId' | 'redisUrl' | 'gatewayFlags' | 'gatewayLog' | 'gatewayRoot'
+  >,
 ): Promise<Gateway> {
   const port = await freePortBlock();
   const keyPrefix = `bench-subs-${options.runId}-${run}:`;
@@ -91,7 +94,7 @@ export async function startGateway(
     'dist/server/main.js',
   ];
   const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', ...node], {
-    cwd: repoRoot,
+    cwd: options.gatewayRoot ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
