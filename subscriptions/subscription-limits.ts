@@ -42,19 +42,20 @@ export function createSubscriptionLimits(settings: SubscriptionLimitSettings) {
   };
 
   return {
-    /** Counts the connection towards its learner until the returned function is called. */
-    connected(learnerId: string, connection: Connection): () => void {
+    /** Counts the connection towards its learner until `disconnected`. */
+    connected(learnerId: string, connection: Connection): void {
       let connections = connectionsByLearner.get(learnerId);
       if (!connections) {
         connections = new Set();
         connectionsByLearner.set(learnerId, connections);
       }
       connections.add(connection);
-      const held = connections;
-      return () => {
-        held.delete(connection);
-        if (held.size === 0) connectionsByLearner.delete(learnerId);
-      };
+    },
+
+    disconnected(learnerId: string, connection: Connection): void {
+      const connections = connectionsByLearner.get(learnerId);
+      if (!connections?.delete(connection) || connections.size > 0) return;
+      connectionsByLearner.delete(learnerId);
     },
 
     /**
