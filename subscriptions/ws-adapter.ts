@@ -17,14 +17,12 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   settings: { keepAliveMs: number; production: boolean; logger: Logger },
 ) {
   const server = makeServer(options);
-  type Closed = (code?: number, reason?: string) => Promise<void>;
-  const handlers = new WeakMap<WebSocket, (data: string) => Promise<void>>();
-  const closers = new WeakMap<WebSocket, Closed>();
-  // Pinged on the last keep-alive tick and not answered since: terminated on the next one.
-  const awaitingPong = new WeakSet<WebSocket>();
+  // Open sockets and their protocol state: a Map, not WeakMaps, whose entries every full GC has
+  // to trace as ephemerons; an entry goes when its socket closes.
+  const open = new Map<WebSocket, GraphqlWsSocket>();
 
   function onMessage(this: WebSocket, data: Buffer): void {
-    const handle = handlers.get(this);
+    const handle = open.get(this)?.handle;
     if (!handle) return;
     handle(String(data)).catch((error: unknown) => {
       settings.logger.error({ err: error }, 'WebSocket message handling failed');
@@ -37,14 +35,13 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
     });
   }
   function onPong(this: WebSocket): void {
-    awaitingPong.delete(this);
+    const state = open.get(this);
+    if (state) state.awaitingPong = false;
   }
   function onClose(this: WebSocket, code: number, reason: Buffer): void {
-    const closed = closers.get(this);
-    handlers.delete(this);
-    closers.delete(this);
-    awaitingPong.delete(this);
-    void closed?.(code, String(reason));
+    const state = open.get(this);
+    open.delete(this);
+    void state?.closed?.(code, String(reason));
   }
   // ws has already closed the socket with the right code (an oversized or bad frame): one line.
   function onError(error: Error & { code?: string }): void {
@@ -56,23 +53,23 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
 
   // Each socket is pinged once per keepAliveMs, a slice of them per tick: pinging 20,000 in one
   // tick would hold up every delivery for as long as 20,000 writes take.
-  let cursor: Iterator<WebSocket> | null = null;
+  let cursor: Iterator<[WebSocket, GraphqlWsSocket]> | null = null;
   const keepAlive = setInterval(() => {
-    for (let quota = Math.ceil(wss.clients.size / KEEP_ALIVE_SLICES); quota > 0; quota--) {
-      cursor ??= wss.clients.values();
+    for (let quota = Math.ceil(open.size / KEEP_ALIVE_SLICES); quota > 0; quota--) {
+      cursor ??= open.entries();
       const next = cursor.next();
       if (next.done) {
         cursor = null;
         return;
       }
-      const socket = next.value;
+      const [socket, state] = next.value;
       if (socket.readyState !== socket.OPEN) continue;
       // Pinged on the last pass and not answered since.
-      if (awaitingPong.has(socket)) {
+      if (state.awaitingPong) {
         socket.terminate();
         continue;
       }
-      awaitingPong.add(socket);
+      state.awaitingPong = true;
       socket.ping();
     }
   }, settings.keepAliveMs / KEEP_ALIVE_SLICES);
@@ -85,11 +82,9 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
       socket.on('message', onMessage);
       socket.on('pong', onPong);
       socket.once('close', onClose);
-      const closed = server.opened(new GraphqlWsSocket(socket, handlers), {
-        ...extra,
-        socket,
-      });
-      closers.set(socket, closed);
+      const state = new GraphqlWsSocket(socket);
+      open.set(socket, state);
+      state.closed = server.opened(state, { ...extra, socket });
     },
     async dispose(): Promise<void> {
       clearInterval(keepAlive);
@@ -102,12 +97,16 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   };
 }
 
-/** What graphql-ws's core needs of a socket; its methods live on the prototype, not per socket. */
+/**
+ * What graphql-ws's core needs of a socket, and the socket's protocol state; its methods live on
+ * the prototype, not per socket.
+ */
 class GraphqlWsSocket {
-  constructor(
-    private readonly socket: WebSocket,
-    private readonly handlers: WeakMap<WebSocket, (data: string) => Promise<void>>,
-  ) {}
+  handle: ((data: string) => Promise<void>) | null = null;
+  closed: ((code?: number, reason?: string) => Promise<void>) | null = null;
+  awaitingPong = false;
+
+  constructor(private readonly socket: WebSocket) {}
 
   get protocol(): string {
     return this.socket.protocol;
@@ -126,7 +125,7 @@ class GraphqlWsSocket {
   }
 
   onMessage(handle: (data: string) => Promise<void>): void {
-    this.handlers.set(this.socket, handle);
+    this.handle = handle;
   }
 }
 

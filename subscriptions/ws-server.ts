@@ -25,7 +25,7 @@ import {
 } from '../server/auth.js';
 import type { ContextFactory } from '../server/context.js';
 import { isAllowedOrigin } from '../server/origins.js';
-import { createSubscriptionLog } from './operation-log.js';
+import { createSubscriptionLog, type LoggedSocket } from './operation-log.js';
 import { createSubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.js';
 import { serveGraphqlWs } from './ws-adapter.js';
 
@@ -52,8 +52,9 @@ export interface SubscriptionServerOptions {
  * What a connection keeps of its upgrade: the credentials its cookies carried (until
  * connection_init, then dropped), not the request itself.
  */
-type ConnectionExtra = {
+type ConnectionExtra = LoggedSocket & {
   cookieCredentials?: PresentedCredentials | undefined;
+  subscribeTokens?: { tokens: number; at: number };
   auth?: Authentication;
   /** Closes the socket when its credentials expire. */
   expiry?: NodeJS.Timeout;
@@ -117,6 +118,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3000,
       onConnect: async (ctx) => {
         const authorization = headerLike(ctx.connectionParams, 'authorization');
+        // The token is checked once; the socket need not hold it (or its string) for hours.
+        Reflect.deleteProperty(ctx, 'connectionParams');
         const credentials =
           authorization !== undefined
             ? findCredentials(authorization, undefined)
@@ -146,7 +149,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
         if (learnerId !== undefined) limits.disconnected(learnerId, ctx);
       },
       onSubscribe: (ctx, id, payload) => {
-        operations.started(ctx, id, payload.operationName);
+        operations.started(ctx.extra, id, payload.operationName);
         const learnerId = ctx.extra.auth?.viewer?.userId;
         const refusal = learnerId === undefined ? null : limits.refusal(learnerId, ctx);
         if (refusal?.kind === 'close') {
@@ -175,7 +178,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           validated.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
-        operations.named(ctx, id, operation?.name?.value);
+        operations.named(ctx.extra, id, operation?.name?.value);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [invalid('Only subscriptions are served over WebSocket; use HTTP for the rest.')];
         }
@@ -191,11 +194,11 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
       onError: (ctx, id, _payload, errors) => {
         const formatted = errors.map(format);
-        operations.failed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null, formatted);
+        operations.failed(ctx.extra, id, ctx.extra.auth?.viewer?.userId ?? null, formatted);
         return formatted;
       },
       onComplete: (ctx, id) => {
-        operations.completed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null);
+        operations.completed(ctx.extra, id, ctx.extra.auth?.viewer?.userId ?? null);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
