@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { addCleanup, children } from './cleanup.js';
-import type { ProbeMemory } from './gateway-probe.js';
+import type { ProbeMemory, ProbePauses } from './gateway-probe.js';
 import type { FanoutOptions } from './options.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
@@ -25,6 +25,10 @@ export interface Gateway {
   keyPrefix: string;
   memory(): Promise<GatewayMemory>;
   heapSnapshot(path: string): Promise<void>;
+  /** Starts counting the gateway's loop delay and GC pauses afresh. */
+  resetPauses(): void;
+  /** The gateway's loop delay and GC pauses since resetPauses. */
+  pauses(): Promise<ProbePauses>;
   cpuMs(): number;
   stop(): Promise<void>;
 }
@@ -166,9 +170,21 @@ export async function startGateway(
       child.on('message', onMessage);
       child.send({ type: 'heap-snapshot', path });
     });
+  const pauses = () =>
+    new Promise<ProbePauses>((resolve) => {
+      const onMessage = (message: ProbePauses) => {
+        if (message.type !== 'pauses') return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'pauses' });
+    });
   return {
     url,
     heapSnapshot,
+    resetPauses: () => child.send({ type: 'pauses-reset' }),
+    pauses,
     commercetoolsUrl: `http://127.0.0.1:${port + 104}`,
     pid,
     keyPrefix,

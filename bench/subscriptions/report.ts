@@ -29,6 +29,12 @@ export interface Row {
   clientLoopMax: number;
   /** The 1-minute load average when the phase ended. */
   load: number;
+  /** The gateway's worst loop delay and GC pause over the phase's rounds. */
+  gatewayLoopP99: number;
+  gatewayLoopMax: number;
+  gcMs: number;
+  gcMaxMs: number;
+  gcMaxKind: string;
 }
 
 /** A client process whose loop ran this late (p99) delays the receive times it notes. */
@@ -52,7 +58,20 @@ export function summarise(clients: number, phase: string, rounds: RoundResult[])
     clientLoopP99: Math.max(...rounds.map((round) => round.clientLoopDelayP99Ms)),
     clientLoopMax: Math.max(...rounds.map((round) => round.clientLoopDelayMaxMs)),
     load: loadavg()[0]!,
+    gatewayLoopP99: Math.max(...rounds.map((round) => round.gatewayPauses.loopDelayP99Ms)),
+    gatewayLoopMax: Math.max(...rounds.map((round) => round.gatewayPauses.loopDelayMaxMs)),
+    gcMs: rounds.reduce((sum, round) => sum + round.gatewayPauses.gcTotalMs, 0),
+    ...worstGc(rounds),
   };
+}
+
+function worstGc(rounds: RoundResult[]): { gcMaxMs: number; gcMaxKind: string } {
+  let worst = { gcMaxMs: 0, gcMaxKind: '-' };
+  for (const { gatewayPauses } of rounds) {
+    if (gatewayPauses.gcMaxMs > worst.gcMaxMs)
+      worst = { gcMaxMs: gatewayPauses.gcMaxMs, gcMaxKind: gatewayPauses.gcMaxKind };
+  }
+  return worst;
 }
 
 export interface MemoryRow {
@@ -103,6 +122,11 @@ function printLatency(rows: Row[]): void {
         (row.clientLoopP99 > CLIENT_LOOP_LIMIT_MS
           ? ' -- the clients fell behind (busy machine?): latency figures unreliable'
           : ''),
+    );
+    console.log(
+      `  gateway ${row.phase}: loop delay p99 ${ms(row.gatewayLoopP99)} ms, max ` +
+        `${ms(row.gatewayLoopMax)} ms; GC ${ms(row.gcMs)} ms in all, longest ` +
+        `${ms(row.gcMaxMs)} ms (${row.gcMaxKind})`,
     );
   }
 }

@@ -8,6 +8,7 @@ import type { OrderStatus } from '../../connectors/orders.js';
 import { toStatusEvent } from '../../subscriptions/order-events.js';
 import { learnerOf, type Fleet } from './clients.js';
 import type { Gateway } from './gateway.js';
+import type { ProbePauses } from './gateway-probe.js';
 import type { Learner } from './learners.js';
 import { monotonicMs } from './monotonic.js';
 import type { Mix } from './options.js';
@@ -32,6 +33,8 @@ export interface RoundResult {
   /** The worst client process's event-loop delay during the round. */
   clientLoopDelayP99Ms: number;
   clientLoopDelayMaxMs: number;
+  /** The gateway's loop delay and GC pauses during the round. */
+  gatewayPauses: ProbePauses;
   /** From the first PUBLISH to the last delivery. */
   spanMs: number;
   gatewayCpuMs: number;
@@ -55,6 +58,7 @@ export async function runRound(
 ): Promise<RoundResult> {
   state.status = ROUND_STATUSES[round % ROUND_STATUSES.length]!;
   await fleet.startRound(round, state.status);
+  gateway.resetPauses();
   const gatewayCpu = gateway.cpuMs();
   const benchCpu = process.cpuUsage();
   const clientCpu = fleet.cpuMs();
@@ -88,6 +92,7 @@ export async function runRound(
   // Stragglers and duplicates: a moment for them to show up as unexpected.
   await delay(200);
   const collected = await fleet.collect();
+  const gatewayPauses = await gateway.pauses();
   const usage = process.cpuUsage(benchCpu);
   const latencies: number[] = [];
   let last = started;
@@ -104,6 +109,7 @@ export async function runRound(
     closedEarly: collected.closedEarly,
     clientLoopDelayP99Ms: collected.loopDelayP99Ms,
     clientLoopDelayMaxMs: collected.loopDelayMaxMs,
+    gatewayPauses,
     spanMs: last - started,
     gatewayCpuMs: gateway.cpuMs() - gatewayCpu,
     benchCpuMs: (usage.user + usage.system) / 1000 + fleet.cpuMs() - clientCpu,
