@@ -7,7 +7,7 @@
  */
 import { benchOneSize } from './subscriptions/bench-one-size.js';
 import { cleanUpOnExitAndSignals, cleanupAll, interrupted } from './subscriptions/cleanup.js';
-import { ensureFileLimit, ReExec } from './subscriptions/file-limit.js';
+import { checkGatewayFileLimit, ensureFileLimit, ReExec } from './subscriptions/file-limit.js';
 import { readOptions } from './subscriptions/options.js';
 import {
   log,
@@ -25,7 +25,8 @@ cleanUpOnExitAndSignals();
 /** Resolves false when the bench re-ran itself under a raised file limit (that child reports). */
 async function main(): Promise<boolean> {
   try {
-    ensureFileLimit(Math.max(...options.sizes));
+    checkGatewayFileLimit(Math.max(...options.sizes));
+    ensureFileLimit(Math.min(Math.max(...options.sizes), options.clientsPerProcess));
   } catch (error) {
     if (error instanceof ReExec) return false;
     throw error;

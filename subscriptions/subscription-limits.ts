@@ -10,9 +10,13 @@ export interface SubscriptionLimitSettings {
 /** graphql-ws's own code for "too many" (4429); its client does not retry after it. */
 export const CLOSE_TOO_MANY_SUBSCRIBES = 4429;
 
-/** What a connection's subscriptions look like to graphql-ws: its active ones, by id. */
+/**
+ * What a connection looks like to graphql-ws: its active subscriptions by id, and its state
+ * (`extra`), where its subscribe rate is counted.
+ */
 interface Connection {
   subscriptions: Record<string, unknown>;
+  extra: { subscribeTokens?: { tokens: number; at: number } };
 }
 
 export type Refusal =
@@ -24,37 +28,36 @@ export type Refusal =
  */
 export function createSubscriptionLimits(settings: SubscriptionLimitSettings) {
   const connectionsByLearner = new Map<string, Set<Connection>>();
-  const buckets = new WeakMap<Connection, { tokens: number; at: number }>();
   const burst = settings.subscribesPerSecond * 2;
 
   const takeToken = (connection: Connection): boolean => {
     const now = Date.now();
-    const bucket = buckets.get(connection) ?? { tokens: burst, at: now };
+    const bucket = (connection.extra.subscribeTokens ??= { tokens: burst, at: now });
     bucket.tokens = Math.min(
       burst,
       bucket.tokens + ((now - bucket.at) / 1000) * settings.subscribesPerSecond,
     );
     bucket.at = now;
-    buckets.set(connection, bucket);
     if (bucket.tokens < 1) return false;
     bucket.tokens -= 1;
     return true;
   };
 
   return {
-    /** Counts the connection towards its learner until the returned function is called. */
-    connected(learnerId: string, connection: Connection): () => void {
+    /** Counts the connection towards its learner until `disconnected`. */
+    connected(learnerId: string, connection: Connection): void {
       let connections = connectionsByLearner.get(learnerId);
       if (!connections) {
         connections = new Set();
         connectionsByLearner.set(learnerId, connections);
       }
       connections.add(connection);
-      const held = connections;
-      return () => {
-        held.delete(connection);
-        if (held.size === 0) connectionsByLearner.delete(learnerId);
-      };
+    },
+
+    disconnected(learnerId: string, connection: Connection): void {
+      const connections = connectionsByLearner.get(learnerId);
+      if (!connections?.delete(connection) || connections.size > 0) return;
+      connectionsByLearner.delete(learnerId);
     },
 
     /**

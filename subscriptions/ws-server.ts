@@ -14,15 +14,20 @@ import {
   type ValidationRule,
 } from 'graphql';
 import { handleProtocols } from 'graphql-ws';
-import { useServer } from 'graphql-ws/use/ws';
 import { LRUCache } from 'lru-cache';
 import type { Logger } from 'pino';
-import { WebSocketServer } from 'ws';
-import { findCredentials, credentialsFromHeaders, type Authentication } from '../server/auth.js';
+import { WebSocketServer, type WebSocket } from 'ws';
+import {
+  findCredentials,
+  credentialsFromHeaders,
+  type Authentication,
+  type PresentedCredentials,
+} from '../server/auth.js';
 import type { ContextFactory } from '../server/context.js';
 import { isAllowedOrigin } from '../server/origins.js';
-import { createSubscriptionLog } from './operation-log.js';
+import { createSubscriptionLog, type LoggedSocket } from './operation-log.js';
 import { createSubscriptionLimits, type SubscriptionLimitSettings } from './subscription-limits.js';
+import { serveGraphqlWs } from './ws-adapter.js';
 
 export interface SubscriptionServerOptions {
   httpServer: Server;
@@ -43,7 +48,21 @@ export interface SubscriptionServerOptions {
   limits: SubscriptionLimitSettings;
 }
 
-type ConnectionExtra = { auth?: Authentication };
+/**
+ * What a connection keeps of its upgrade: the credentials its cookies carried (until
+ * connection_init, then dropped), not the request itself.
+ */
+type ConnectionExtra = LoggedSocket & {
+  cookieCredentials?: PresentedCredentials | undefined;
+  subscribeTokens?: { tokens: number; at: number };
+  auth?: Authentication;
+  /** Closes the socket when its credentials expire. */
+  expiry?: NodeJS.Timeout;
+};
+
+function closeExpired(socket: WebSocket): void {
+  socket.close(CLOSE_CREDENTIALS_EXPIRED, 'Credentials expired');
+}
 
 /** graphql-ws's own code for an unauthorised client (4401), used when the token runs out. */
 const CLOSE_CREDENTIALS_EXPIRED = 4401;
@@ -75,7 +94,8 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       return refuse(socket, 403, 'Forbidden');
     }
     if (closing) return refuse(socket, 503, 'Service Unavailable');
-    wss.handleUpgrade(request, socket, head, (ws) => wss.emit('connection', ws, request));
+    const cookieCredentials = credentialsFromHeaders(request.headers);
+    wss.handleUpgrade(request, socket, head, (ws) => server.opened(ws, { cookieCredentials }));
   };
   options.httpServer.on('upgrade', onUpgrade);
 
@@ -91,36 +111,45 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
   const limits = createSubscriptionLimits(options.limits);
 
   const operations = createSubscriptionLog(logger);
-  const server = useServer<Record<string, unknown> | undefined, ConnectionExtra>(
+  const server = serveGraphqlWs<Record<string, unknown> | undefined, ConnectionExtra>(
+    wss,
     {
       schema,
       connectionInitWaitTimeout: options.connectionInitWaitTimeoutMs ?? 3000,
       onConnect: async (ctx) => {
         const authorization = headerLike(ctx.connectionParams, 'authorization');
+        // The token is checked once; the socket need not hold it (or its string) for hours.
+        Reflect.deleteProperty(ctx, 'connectionParams');
         const credentials =
           authorization !== undefined
             ? findCredentials(authorization, undefined)
-            : credentialsFromHeaders(ctx.extra.request.headers);
+            : (ctx.extra.cookieCredentials ?? { token: null, problem: 'missing' as const });
+        ctx.extra.cookieCredentials = undefined;
         const auth = await contexts.authenticate(credentials);
         ctx.extra.auth = auth;
-        // false closes the socket with 4403 Forbidden: no acknowledgement, no data.
-        if (auth.viewer === null) return false;
+        // false closes the socket with 4403 Forbidden: no acknowledgement, no data. A socket that
+        // closed while its token was checked gets no timer or count that nothing would release.
+        if (auth.viewer === null || ctx.extra.socket.readyState !== ctx.extra.socket.OPEN) {
+          return false;
+        }
         // The socket lives no longer than its credentials; the client reconnects with fresh ones.
-        const socket = ctx.extra.socket;
-        const expiry = setTimeout(
-          () => socket.close(CLOSE_CREDENTIALS_EXPIRED, 'Credentials expired'),
+        ctx.extra.expiry = setTimeout(
+          closeExpired,
           Math.max(0, Math.min(auth.expiresAt - Date.now(), MAX_TIMER_MS)),
+          ctx.extra.socket,
         );
-        expiry.unref();
-        const release = limits.connected(auth.viewer.userId, ctx);
-        socket.once('close', () => {
-          clearTimeout(expiry);
-          release();
-        });
+        ctx.extra.expiry.unref();
+        limits.connected(auth.viewer.userId, ctx);
         return true;
       },
+      // Called once an acknowledged socket has closed.
+      onDisconnect: (ctx) => {
+        clearTimeout(ctx.extra.expiry);
+        const learnerId = ctx.extra.auth?.viewer?.userId;
+        if (learnerId !== undefined) limits.disconnected(learnerId, ctx);
+      },
       onSubscribe: (ctx, id, payload) => {
-        operations.started(ctx, id, payload.operationName);
+        operations.started(ctx.extra, id, payload.operationName);
         const learnerId = ctx.extra.auth?.viewer?.userId;
         const refusal = learnerId === undefined ? null : limits.refusal(learnerId, ctx);
         if (refusal?.kind === 'close') {
@@ -149,7 +178,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
           validated.set(payload.query, document);
         }
         const operation = getOperationAST(document, payload.operationName);
-        operations.named(ctx, id, operation?.name?.value);
+        operations.named(ctx.extra, id, operation?.name?.value);
         if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) {
           return [invalid('Only subscriptions are served over WebSocket; use HTTP for the rest.')];
         }
@@ -165,27 +194,17 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       },
       onError: (ctx, id, _payload, errors) => {
         const formatted = errors.map(format);
-        operations.failed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null, formatted);
+        operations.failed(ctx.extra, id, ctx.extra.auth?.viewer?.userId ?? null, formatted);
         return formatted;
       },
       onComplete: (ctx, id) => {
-        operations.completed(ctx, id, ctx.extra.auth?.viewer?.userId ?? null);
+        operations.completed(ctx.extra, id, ctx.extra.auth?.viewer?.userId ?? null);
       },
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
     },
-    wss,
-    12_000,
+    { keepAliveMs: 12_000, production: options.production, logger },
   );
-
-  // graphql-ws prints a socket's error (an oversized frame, a bad frame) with console.error, a
-  // multi-line trace; ws has already closed the socket with the right code, so one log line does.
-  wss.on('connection', (socket) => {
-    socket.removeAllListeners('error');
-    socket.on('error', (error: Error & { code?: string }) => {
-      logger.warn({ reason: error.message, code: error.code }, 'WebSocket closed on a bad frame');
-    });
-  });
 
   return {
     /** WebSocket connections open now. */

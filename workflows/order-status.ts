@@ -1,10 +1,10 @@
-import { Repeater } from '@repeaterjs/repeater';
 import type { Order } from '../connectors/orders.js';
 import type { GatewayContext } from '../server/context.js';
 import { canSeeOrder, requireViewer } from './access.js';
 import { BadInputError } from './errors.js';
 import { isOrderId } from './orders.js';
-import type { OrderStatusChange } from './services.js';
+import { ChangeStream } from './change-stream.js';
+import type { OrderStatusChange, OrderStatusFeed } from './services.js';
 
 export interface OrderStatusUpdate {
   order: Order;
@@ -24,10 +24,21 @@ export async function watchOrder(
   // the feed, which every subscriber shares, so a flood of guessed ids costs almost nothing.
   const found = isOrderId(orderId) ? await ctx.statusFeed.readOrder(orderId) : null;
   if (!found || !canSeeOrder(viewer, found)) throw new BadInputError('No such order.');
-  return new Repeater<OrderStatusUpdate>(async (push, stop) => {
-    const early: OrderStatusChange[] = [];
-    let current: Order | null = null;
-    const unwatch = await ctx.statusFeed.watchOrder(orderId, (change) => {
+  const stream = new ChangeStream<OrderStatusUpdate>();
+  // Set up while the stream is handed out: a failure after this point ends the stream with it.
+  void followOrder(ctx.statusFeed, orderId, stream);
+  return stream;
+}
+
+async function followOrder(
+  feed: OrderStatusFeed,
+  orderId: string,
+  stream: ChangeStream<OrderStatusUpdate>,
+): Promise<void> {
+  const early: OrderStatusChange[] = [];
+  let current: Order | null = null;
+  try {
+    const unwatch = await feed.watchOrder(orderId, (change) => {
       if (!current) {
         early.push(change);
         return;
@@ -35,37 +46,38 @@ export async function watchOrder(
       const next = applyStatusChange(current, change);
       if (next !== current) {
         current = next;
-        void push({ order: next });
+        stream.push({ order: next });
       }
     });
-    try {
-      current = await ctx.statusFeed.readOrder(orderId);
-      if (!current) throw new BadInputError('No such order.');
-      for (const change of early) current = applyStatusChange(current, change);
-      await push({ order: current });
-      await stop;
-    } finally {
-      unwatch();
-    }
-  });
+    stream.onEnded(unwatch);
+    let order = await feed.readOrder(orderId);
+    if (!order) throw new BadInputError('No such order.');
+    for (const change of early.splice(0)) order = applyStatusChange(order, change);
+    current = order;
+    stream.push({ order });
+  } catch (error) {
+    stream.fail(error);
+  }
 }
 
 /** Every status change of the viewer's orders from now on (no initial state: there may be many). */
 export function watchMyOrders(ctx: GatewayContext): AsyncIterable<OrderStatusUpdate> {
   const viewer = requireViewer(ctx);
-  return new Repeater<OrderStatusUpdate>(async (push, stop) => {
-    const versions = new Map<string, number>();
-    const unwatch = await ctx.statusFeed.watchOwner(viewer.userId, (change) => {
+  const stream = new ChangeStream<OrderStatusUpdate>();
+  // Made on the first change: most subscriptions wait minutes for one.
+  let versions: Map<string, number> | undefined;
+  ctx.statusFeed
+    .watchOwner(viewer.userId, (change) => {
+      versions ??= new Map();
       if (change.version <= (versions.get(change.orderId) ?? -1)) return;
       versions.set(change.orderId, change.version);
-      void push({ order: change.order });
-    });
-    try {
-      await stop;
-    } finally {
-      unwatch();
-    }
-  });
+      stream.push({ order: change.order });
+    })
+    .then(
+      (unwatch) => stream.onEnded(unwatch),
+      (error: unknown) => stream.fail(error),
+    );
+  return stream;
 }
 
 /** The order after a change: the change's snapshot when it is newer, else the order as it was. */

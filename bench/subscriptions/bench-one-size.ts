@@ -42,63 +42,57 @@ export async function benchOneSize(
   const before = await gateway.memory();
   const snapshots = options.heapSnapshots;
   if (snapshots) await gateway.heapSnapshot(`${snapshots}/gateway-${count}-before.heapsnapshot`);
-  const benchRssBefore = process.memoryUsage().rss;
   const state: RoundState = {
-    round: -1,
     status: 'PENDING_PAYMENT',
     publishedAt: new Float64Array(learnerCount),
-    latencies: [],
-    received: 0,
-    lastReceivedAt: 0,
-    roundOf: new Int32Array(count).fill(-1),
-    unexpected: 0,
-    onReceive: null,
   };
-  const clients = await connectClients(gateway, learners, count, state, options);
-  addCleanup(async () => {
-    state.round = -2;
-    await Promise.all(clients.clients.map(async (client) => client.dispose()));
-  });
-  const orderClients = clients.kinds.filter((kind) => kind === 'order').length;
+  const fleet = await connectClients(gateway, learners, count, options);
+  const orderClients = fleet.kinds.filter((kind) => kind === 'order').length;
   const ownerClients = count - orderClients;
   const channels = (orderClients > 0 ? learnerCount : 0) + (ownerClients > 0 ? learnerCount : 0);
   await waitForChannels(redis, gateway.keyPrefix, channels);
   log(
     `N=${count}: ${orderClients} orderStatusChanged + ${ownerClients} myOrderStatusChanged clients ` +
-      `subscribed in ${ms(clients.rampMs / 1000)} s (${channels} Redis channels)`,
+      `in ${fleet.processes} client processes subscribed in ${ms(fleet.rampMs / 1000)} s ` +
+      `(${channels} Redis channels)`,
   );
   await delay(2000);
   const idle = await gateway.memory();
   if (snapshots) await gateway.heapSnapshot(`${snapshots}/gateway-${count}-idle.heapsnapshot`);
-  const benchRssPerClient = (process.memoryUsage().rss - benchRssBefore) / count;
 
+  const round = (r: number, rate: number) =>
+    runRound(redis, gateway, learners, fleet, state, r, rate, mix);
   // Round 0: every myOrderStatusChanged subscription's first change reads the order
   // (workflows/order-status.ts watchMyOrders); reported apart from the steady-state rounds.
-  const warm = await runRound(redis, gateway, learners, state, 0, count, firstRate);
+  const warm = await round(0, firstRate);
   const rows: Row[] = [summarise(count, `first change @${firstRate}/s`, [warm])];
   const paced: RoundResult[] = [];
-  for (let r = 1; r <= pacedRounds; r++) {
-    paced.push(await runRound(redis, gateway, learners, state, r, count, publishRate));
-  }
+  for (let r = 1; r <= pacedRounds; r++) paced.push(await round(r, publishRate));
   if (paced.length > 0)
     rows.push(summarise(count, `${pacedRounds} paced @${publishRate}/s`, paced));
   const bursts: RoundResult[] = [];
-  for (let r = 1; r <= burstRounds; r++) {
-    bursts.push(await runRound(redis, gateway, learners, state, pacedRounds + r, count, Infinity));
-  }
+  for (let r = 1; r <= burstRounds; r++) bursts.push(await round(pacedRounds + r, Infinity));
   if (bursts.length > 0) rows.push(summarise(count, `${burstRounds} burst`, bursts));
   const after = await gateway.memory();
 
-  if (clients.errors.length > 0)
-    notes.push(`N=${count}: client errors: ${clients.errors.join(' | ')}`);
-  if (clients.closedEarly > 0)
-    notes.push(`N=${count}: ${clients.closedEarly} sockets closed early`);
-  if (state.unexpected > 0) notes.push(`N=${count}: ${state.unexpected} unexpected deliveries`);
+  const all = [warm, ...paced, ...bursts];
+  const unexpected = all.reduce((sum, result) => sum + result.unexpected, 0);
+  const closedEarly = all.at(-1)?.closedEarly ?? 0;
+  if (fleet.errors.length > 0) notes.push(`N=${count}: client errors: ${fleet.errors.join(' | ')}`);
+  if (closedEarly > 0) notes.push(`N=${count}: ${closedEarly} sockets closed early`);
+  if (unexpected > 0) notes.push(`N=${count}: ${unexpected} unexpected deliveries`);
 
   await cleanupAll();
   return {
     rows,
-    memory: { clients: count, rampMs: clients.rampMs, before, idle, after, benchRssPerClient },
+    memory: {
+      clients: count,
+      rampMs: fleet.rampMs,
+      before,
+      idle,
+      after,
+      benchRssPerClient: fleet.rssPerClient,
+    },
     notes,
   };
 }

@@ -14,7 +14,27 @@ export function fileLimits(pid: number | 'self' = 'self'): { soft: number; hard:
 /** Thrown by ensureFileLimit once it has re-run the bench in a child, which does the reporting. */
 export class ReExec extends Error {}
 
-/** This process holds every client socket: re-run under a raised soft limit if it is too low. */
+/**
+ * The gateway's own files besides its client sockets (its listeners and the in-process sandbox's,
+ * Redis, upstream keep-alive sockets at both ends, stdio, IPC, epoll): 35 at idle; some spare.
+ */
+const GATEWAY_OTHER_FILES = 64;
+
+/** The gateway (one process) holds a socket per client: fail early if its hard limit cannot. */
+export function checkGatewayFileLimit(clients: number): void {
+  const { hard } = fileLimits();
+  if (clients + GATEWAY_OTHER_FILES <= hard) return;
+  throw new Error(
+    `${clients} clients need ${clients + GATEWAY_OTHER_FILES} open files in the gateway, ` +
+      `above the hard limit of ${hard} (ulimit -Hn; raising it needs CAP_SYS_RESOURCE); ` +
+      `at most ${hard - GATEWAY_OTHER_FILES} clients fit`,
+  );
+}
+
+/**
+ * Each client process holds up to `maxClients` sockets under the limit it inherits from this
+ * process: re-run under a raised soft limit if it is too low.
+ */
 export function ensureFileLimit(maxClients: number): void {
   const needed = maxClients + 1024;
   const { soft, hard } = fileLimits();

@@ -8,7 +8,7 @@ import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { addCleanup, children } from './cleanup.js';
-import type { ProbeMemory } from './gateway-probe.js';
+import type { ProbeMemory, ProbePauses } from './gateway-probe.js';
 import type { FanoutOptions } from './options.js';
 
 const repoRoot = fileURLToPath(new URL('../../..', import.meta.url)).replace(/\/$/, '');
@@ -25,6 +25,10 @@ export interface Gateway {
   keyPrefix: string;
   memory(): Promise<GatewayMemory>;
   heapSnapshot(path: string): Promise<void>;
+  /** Starts counting the gateway's loop delay and GC pauses afresh. */
+  resetPauses(): void;
+  /** The gateway's loop delay and GC pauses since resetPauses. */
+  pauses(): Promise<ProbePauses>;
   cpuMs(): number;
   stop(): Promise<void>;
 }
@@ -46,7 +50,7 @@ async function freePortBlock(): Promise<number> {
   throw new Error('no free block of ports for the gateway and its sandbox');
 }
 
-function procStatusKb(pid: number, field: string): number {
+export function procStatusKb(pid: number, field: string): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
     .find((l) => l.startsWith(`${field}:`));
@@ -54,7 +58,7 @@ function procStatusKb(pid: number, field: string): number {
 }
 
 /** utime + stime of a process, in ms. */
-function procCpuMs(pid: number): number {
+export function procCpuMs(pid: number): number {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ is 100 on Linux
@@ -62,7 +66,10 @@ function procCpuMs(pid: number): number {
 
 export async function startGateway(
   run: number,
-  options: Pick<FanoutOptions, 'runId' | 'redisUrl' | 'gatewayFlags' | 'gatewayLog'>,
+  options: Pick<
+    FanoutOptions,
+    'runId' | 'redisUrl' | 'gatewayFlags' | 'gatewayLog' | 'gatewayRoot'
+  >,
 ): Promise<Gateway> {
   const port = await freePortBlock();
   const keyPrefix = `bench-subs-${options.runId}-${run}:`;
@@ -91,7 +98,7 @@ export async function startGateway(
     'dist/server/main.js',
   ];
   const child = spawn('bash', ['-c', 'ulimit -n "$(ulimit -Hn)"; exec "$0" "$@"', ...node], {
-    cwd: repoRoot,
+    cwd: options.gatewayRoot ?? repoRoot,
     env,
     stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   });
@@ -163,9 +170,21 @@ export async function startGateway(
       child.on('message', onMessage);
       child.send({ type: 'heap-snapshot', path });
     });
+  const pauses = () =>
+    new Promise<ProbePauses>((resolve) => {
+      const onMessage = (message: ProbePauses) => {
+        if (message.type !== 'pauses') return;
+        child.off('message', onMessage);
+        resolve(message);
+      };
+      child.on('message', onMessage);
+      child.send({ type: 'pauses' });
+    });
   return {
     url,
     heapSnapshot,
+    resetPauses: () => child.send({ type: 'pauses-reset' }),
+    pauses,
     commercetoolsUrl: `http://127.0.0.1:${port + 104}`,
     pid,
     keyPrefix,

@@ -15,6 +15,10 @@ export interface FanoutOptions {
   firstRate: number;
   rampRate: number;
   maxInFlight: number;
+  /** --clients-per-process: the most clients one client process holds. */
+  clientsPerProcess: number;
+  /** --gateway-root: the checkout whose dist/server/main.js is measured (another build's, for "before"). */
+  gatewayRoot: string | undefined;
   gatewayFlags: string[];
   gatewayLog: string | undefined;
   heapSnapshots: string | undefined;
@@ -43,6 +47,13 @@ export function readOptions(): FanoutOptions {
       /** Connection ramp: new clients per second, and subscriptions awaiting their first answer. */
       'ramp-rate': { type: 'string', default: '1000' },
       'in-flight': { type: 'string', default: '64' },
+      /**
+       * Clients are spread over client processes of at most this many: one process may open only
+       * as many sockets as its open-file limit, and one event loop would itself be measured.
+       */
+      'clients-per-process': { type: 'string', default: '5000' },
+      /** Measure the gateway built in this checkout (e.g. a copy at the base commit) instead. */
+      'gateway-root': { type: 'string' },
       /** Extra node flags for the gateway, e.g. --cpu-prof --cpu-prof-dir=/tmp/prof. */
       'gateway-flags': { type: 'string', default: '' },
       /** Appends the gateway's stdout/stderr (e.g. --trace-gc) to this file. */
@@ -63,6 +74,8 @@ export function readOptions(): FanoutOptions {
     firstRate: Number(args['first-rate']),
     rampRate: Number(args['ramp-rate']),
     maxInFlight: Number(args['in-flight']),
+    clientsPerProcess: Math.max(1, Number(args['clients-per-process'])),
+    gatewayRoot: args['gateway-root'],
     gatewayFlags: args['gateway-flags'].split(' ').filter(Boolean),
     gatewayLog: args['gateway-log'],
     heapSnapshots: args['heap-snapshots'],

@@ -2,39 +2,43 @@
  * The publish rounds: each changes every learner's order status once and PUBLISHes the change on
  * Redis exactly as the worker does, then waits until every client has received it.
  */
-import { performance } from 'node:perf_hooks';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { OrderStatus } from '../../connectors/orders.js';
 import { toStatusEvent } from '../../subscriptions/order-events.js';
+import { learnerOf, type Fleet } from './clients.js';
 import type { Gateway } from './gateway.js';
+import type { ProbePauses } from './gateway-probe.js';
 import type { Learner } from './learners.js';
+import { monotonicMs } from './monotonic.js';
+import type { Mix } from './options.js';
 
 const ROUND_TIMEOUT_MS = 20_000;
 
 /** A round's status: each differs from the one before, so a late delivery cannot pass for a new one. */
 const ROUND_STATUSES = ['PAID', 'FULFILLING', 'FULFILLED', 'REFUND_PENDING', 'REFUNDED'] as const;
 
-/** What the clients compare deliveries against: the current round and each learner's publish time. */
+/** Each learner's PUBLISH time in the current round (monotonic.ts), and the round's status. */
 export interface RoundState {
-  round: number;
   status: OrderStatus;
   publishedAt: Float64Array;
-  latencies: number[];
-  received: number;
-  lastReceivedAt: number;
-  roundOf: Int32Array;
-  unexpected: number;
-  onReceive: (() => void) | null;
 }
 
 export interface RoundResult {
   latencies: number[];
   expected: number;
   received: number;
+  unexpected: number;
+  closedEarly: number;
+  /** The worst client process's event-loop delay during the round. */
+  clientLoopDelayP99Ms: number;
+  clientLoopDelayMaxMs: number;
+  /** The gateway's loop delay and GC pauses during the round. */
+  gatewayPauses: ProbePauses;
   /** From the first PUBLISH to the last delivery. */
   spanMs: number;
   gatewayCpuMs: number;
+  /** The bench process and its client processes. */
   benchCpuMs: number;
 }
 
@@ -46,26 +50,18 @@ export async function runRound(
   redis: Redis,
   gateway: Gateway,
   learners: Learner[],
+  fleet: Fleet,
   state: RoundState,
   round: number,
-  expected: number,
   rate: number,
+  mix: Mix,
 ): Promise<RoundResult> {
-  state.round = round;
   state.status = ROUND_STATUSES[round % ROUND_STATUSES.length]!;
-  state.latencies = [];
-  state.received = 0;
-  state.unexpected = 0;
-  const allReceived = new Promise<boolean>((resolve) => {
-    const timer = setTimeout(() => resolve(false), ROUND_TIMEOUT_MS);
-    state.onReceive = () => {
-      if (state.received < expected) return;
-      clearTimeout(timer);
-      resolve(true);
-    };
-  });
+  await fleet.startRound(round, state.status);
+  gateway.resetPauses();
   const gatewayCpu = gateway.cpuMs();
   const benchCpu = process.cpuUsage();
+  const clientCpu = fleet.cpuMs();
   const version = 1_000 + round;
   const publish = (learner: Learner, i: number) => {
     const message = JSON.stringify(
@@ -76,32 +72,46 @@ export async function runRound(
         lines: learner.order.lines.map((line) => ({ ...line, status: 'FULFILLED' })),
       }),
     );
-    state.publishedAt[i] = performance.now();
+    state.publishedAt[i] = monotonicMs();
     void redis.publish(`${gateway.keyPrefix}orders:${learner.orderId}:status`, message);
     void redis.publish(`${gateway.keyPrefix}owners:${learner.userId}:order-status`, message);
   };
-  const started = performance.now();
+  const allReceived = fleet.allReceived(round, ROUND_TIMEOUT_MS);
+  const started = monotonicMs();
   if (!Number.isFinite(rate)) {
     learners.forEach(publish);
   } else {
     let i = 0;
     while (i < learners.length) {
-      const due = Math.floor(((performance.now() - started) * rate) / 1000) + 1;
+      const due = Math.floor(((monotonicMs() - started) * rate) / 1000) + 1;
       for (; i < Math.min(due, learners.length); i++) publish(learners[i]!, i);
       await delay(1);
     }
   }
   await allReceived;
-  state.onReceive = null;
   // Stragglers and duplicates: a moment for them to show up as unexpected.
   await delay(200);
+  const collected = await fleet.collect();
+  const gatewayPauses = await gateway.pauses();
   const usage = process.cpuUsage(benchCpu);
+  const latencies: number[] = [];
+  let last = started;
+  for (const [index, at] of collected.receivedAt.entries()) {
+    if (at === 0) continue;
+    latencies.push(at - state.publishedAt[learnerOf(index, mix)]!);
+    if (at > last) last = at;
+  }
   return {
-    latencies: state.latencies,
-    expected,
-    received: state.received,
-    spanMs: state.lastReceivedAt - started,
+    latencies,
+    expected: collected.receivedAt.length,
+    received: latencies.length,
+    unexpected: collected.unexpected,
+    closedEarly: collected.closedEarly,
+    clientLoopDelayP99Ms: collected.loopDelayP99Ms,
+    clientLoopDelayMaxMs: collected.loopDelayMaxMs,
+    gatewayPauses,
+    spanMs: last - started,
     gatewayCpuMs: gateway.cpuMs() - gatewayCpu,
-    benchCpuMs: (usage.user + usage.system) / 1000,
+    benchCpuMs: (usage.user + usage.system) / 1000 + fleet.cpuMs() - clientCpu,
   };
 }
