@@ -41,13 +41,18 @@ describe('/metrics on the public port', () => {
     await payWithSandboxCard(gw.sandbox, placed.payment!.id);
     await waitForOrderStatus(gw.url, learner.token, placed.order!.id, 'FULFILLMENT_ERROR');
 
-    // The job is marked failed just after the order is written: give BullMQ a moment.
+    // The job is marked failed, and its duration recorded, just after the order is written: on a
+    // busy machine a moment later, so wait for both before reading the rest.
     let text = '';
-    const deadline = Date.now() + 5_000;
+    const deadline = Date.now() + 10_000;
     do {
       text = await (await fetch(gw.gateway.metricsUrl)).text();
     } while (
-      sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' }) !== 1 &&
+      (sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' }) !== 1 ||
+        sample(text, 'gateway_job_duration_seconds_count', {
+          kind: 'fulfillment',
+          outcome: 'failed',
+        }) !== 1) &&
       Date.now() < deadline
     );
     expect(sample(text, 'gateway_queue_jobs', { state: 'failed', kind: 'fulfillment' })).toBe(1);

@@ -68,7 +68,7 @@ describe('behind Redis Sentinel (1 master, 1 replica, 3 Sentinels)', () => {
     expect(await readiness()).toEqual({ status: 200, redis: 'ok' });
     const master = await sentinel.master();
     await master.stop();
-    // Sentinel waits down-after-milliseconds (2 s) before it fails over: not ready until then.
+    // Sentinel waits down-after-milliseconds (5 s) before it fails over: not ready until then.
     await waitFor(
       '/readyz not ready',
       async () => {

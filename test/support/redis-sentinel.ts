@@ -1,5 +1,8 @@
 import { destroyAll, onServer, RedisServer, waitFor } from './redis-servers.js';
 
+/** How long Sentinels wait before they call a silent master down and fail over. */
+export const SENTINEL_DOWN_AFTER_MS = 5_000;
+
 export const SENTINEL_MASTER_NAME = 'cgw-test';
 
 /** Redis behind Sentinel: one master, one replica and three Sentinels, on free ports. */
@@ -23,8 +26,10 @@ export class RedisSentinelFixture {
             sentinel: () => [
               `sentinel monitor ${SENTINEL_MASTER_NAME} 127.0.0.1 ${master.port} 2`,
               // Short, so a dead master is noticed within a test's patience; still far above
-              // the time a busy 2-core machine may leave a healthy server unanswered.
-              `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} 2000`,
+              // the time a busy 2-core machine may leave a healthy server unanswered, and long
+              // enough that a readiness check, whose Redis command gives up after 1.5 s, sees
+              // the gap before the replica is promoted even when the machine is loaded.
+              `sentinel down-after-milliseconds ${SENTINEL_MASTER_NAME} ${SENTINEL_DOWN_AFTER_MS}`,
               `sentinel failover-timeout ${SENTINEL_MASTER_NAME} 10000`,
               `sentinel parallel-syncs ${SENTINEL_MASTER_NAME} 1`,
             ],
