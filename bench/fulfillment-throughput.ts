@@ -193,7 +193,7 @@ const purchaseRun: Runs = async (stack, watcher, _keyPrefix, redis, lmsLatencyMs
 
 /** (b) and (c): enqueue → FULFILLED for paid orders, saturated, then at half that rate. */
 const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLatencyMs) => {
-  const redis = benchRedis.connect();
+  const redis = benchRedis.connect('queue');
   // The queue as the gateway's runtime creates it, so enqueue is exactly the webhook's call.
   const queue = createOrderQueue(redis, {
     prefix: benchRedis.queuePrefix(keyPrefix),

@@ -70,7 +70,7 @@ export function createCommerceRuntime(options: {
   // The queue on a connection of its own: BullMQ defines its ~60 scripts on the connection it is
   // given, and ioredis copies them all into every auto-pipelined batch of that connection, which
   // taxed each cache read, timeline entry and status event sent beside the queue's commands.
-  const queueConnection = connections.open('commands');
+  const queueConnection = connections.open('queue');
   const queue = createOrderQueue(queueConnection, {
     prefix: queuePrefix,
     attempts: config.jobs.attempts,
