@@ -138,9 +138,11 @@ export async function runEnqueues(options: {
   ratePerSecond: number;
   watcher: OrderWatcher;
   timeoutMs: number;
-}): Promise<{ outcome: Outcome; enqueueMs: number[] }> {
+}): Promise<{ outcome: Outcome; enqueueMs: number[]; launchLagMs: number[] }> {
   const outcome = newOutcome();
   const enqueueMs: number[] = [];
+  // How late each enqueue started against its schedule: a starved driver offers less than the rate.
+  const launchLagMs: number[] = [];
   const finals: Promise<void>[] = [];
   const start = performance.now();
   outcome.firstStart = start;
@@ -155,6 +157,7 @@ export async function runEnqueues(options: {
       if (!order) break;
       const orderId = order.id;
       const begun = performance.now();
+      launchLagMs.push(begun - (start + (sent * 1000) / options.ratePerSecond));
       finals.push(
         options.jobs.enqueue({ ...FULFILLMENT_JOB, orderId }, order).then(async () => {
           enqueueMs.push(performance.now() - begun);
@@ -170,7 +173,7 @@ export async function runEnqueues(options: {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(finals);
-  return { outcome, enqueueMs };
+  return { outcome, enqueueMs, launchLagMs };
 }
 
 async function purchase(

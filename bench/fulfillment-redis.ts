@@ -17,8 +17,11 @@ export interface BenchRedis {
   pids: Record<string, number>;
   /** The BullMQ prefix the gateway uses under a key prefix. */
   queuePrefix(keyPrefix: string): string;
-  /** A connection for the driver (unbounded, as a worker's: the driver must not give up). */
-  connect(): RedisClient;
+  /**
+   * A connection for the driver: unbounded, as a worker's (the driver must not give up), or as
+   * the gateway's queue has it, to enqueue exactly as a gateway does.
+   */
+  connect(role?: 'queue'): RedisClient;
   cleanUp(keyPrefix: string): Promise<void>;
   stop(): Promise<void>;
 }
@@ -46,7 +49,7 @@ export async function startBenchRedis(mode: RedisMode, url: string): Promise<Ben
     environment: cluster ? { REDIS_CLUSTER_NODES: cluster.seedNodes } : { REDIS_URL: url },
     pids,
     queuePrefix: (keyPrefix) => bullPrefix(keyPrefix, target),
-    connect: () => connections.open('worker'),
+    connect: (role) => connections.open(role ?? 'worker'),
     cleanUp: (keyPrefix) => (cluster ? Promise.resolve() : deleteKeys(url, keyPrefix)),
     async stop() {
       connections.close();

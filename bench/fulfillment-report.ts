@@ -6,6 +6,8 @@ export interface Measured {
   outcome: Outcome;
   /** Durations of the OrderJobs.enqueue calls, when the run enqueued. */
   enqueueMs?: number[];
+  /** How late each enqueue started against the offered rate's schedule, when the run enqueued. */
+  launchLagMs?: number[];
   /** CPU seconds per second of each process over the run, by role; `machine` is every process. */
   cpu: Record<string, number>;
   seconds: number;
@@ -14,7 +16,7 @@ export interface Measured {
 /** Runs the measured part, noting the CPU time each process (and the whole machine) used in it. */
 export async function measured(
   pids: Record<string, number>,
-  run: () => Promise<{ outcome: Outcome; enqueueMs?: number[] }>,
+  run: () => Promise<{ outcome: Outcome; enqueueMs?: number[]; launchLagMs?: number[] }>,
 ): Promise<Measured> {
   const cpuNow = () => {
     const used: Record<string, number> = {};
@@ -50,7 +52,37 @@ export function report(title: string, run: Measured, options: { cpu: boolean }):
   ];
   if (run.enqueueMs) lines.push(`    enqueue (OrderJobs.enqueue): ${percentiles(run.enqueueMs)}`);
   if (options.cpu) lines.push(...cpuLines(run, done));
+  lines.push(healthLine(run));
   console.log(lines.join('\n'));
+}
+
+/** Beyond these the machine, not the system measured, decided the figures. */
+const LAUNCH_LAG_LIMIT_MS = 5;
+const OTHER_PROCESSES_LIMIT = 0.25;
+
+/**
+ * Whether the run measured the system or the machine's other load: a driver that launched its
+ * enqueues late offered less than the rate (and its enqueue times include its own starvation),
+ * and other processes taking a quarter of a core or more take it from the worker.
+ */
+function healthLine(run: Measured): string {
+  const { machine = NaN, ...ours } = run.cpu;
+  const others = machine - Object.values(ours).reduce((sum, share) => sum + (share || 0), 0);
+  const problems: string[] = [];
+  let lag = '';
+  if (run.launchLagMs && run.launchLagMs.length > 0) {
+    const sorted = [...run.launchLagMs].sort((a, b) => a - b);
+    const p99 = sorted[Math.ceil(0.99 * sorted.length) - 1] ?? NaN;
+    lag = `driver launch lag p99 ${p99.toFixed(1)} ms, max ${(sorted.at(-1) ?? NaN).toFixed(1)} ms; `;
+    if (p99 > LAUNCH_LAG_LIMIT_MS) problems.push('the driver fell behind its schedule');
+  }
+  if (others > OTHER_PROCESSES_LIMIT) {
+    problems.push(`other processes took ${(others * 100).toFixed(0)}% of a core`);
+  }
+  return (
+    `    health: ${lag}other processes ${Number.isNaN(others) ? '?' : (others * 100).toFixed(0)}%` +
+    (problems.length > 0 ? ` -- ${problems.join(', ')}: figures unreliable` : '')
+  );
 }
 
 function cpuLines(run: Measured, orders: number): string[] {

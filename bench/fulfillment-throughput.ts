@@ -31,6 +31,8 @@ const { values: args } = parseArgs({
     /** `cluster`: the single server's runs, then the same on a Redis Cluster started for it. */
     redis: { type: 'string', default: 'single' },
     'cpu-prof': { type: 'string' },
+    /** More node flags for the workers, space-separated, e.g. `--max-semi-space-size=32`. */
+    'worker-flags': { type: 'string', default: '' },
   },
 });
 const setting = (name: keyof typeof args): number => Number(args[name]);
@@ -143,7 +145,10 @@ async function withStack(
     lmsLatencyMs,
     workers: setting('workers'),
     workerConcurrency: setting('concurrency'),
-    workerNodeFlags: args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : [],
+    workerNodeFlags: [
+      ...(args['worker-flags'] ?? '').split(' ').filter(Boolean),
+      ...(args['cpu-prof'] ? ['--cpu-prof', `--cpu-prof-dir=${args['cpu-prof']}`] : []),
+    ],
   });
   stacks.add(stack);
   Object.assign(stack.pids, redis.pids);
@@ -188,7 +193,7 @@ const purchaseRun: Runs = async (stack, watcher, _keyPrefix, redis, lmsLatencyMs
 
 /** (b) and (c): enqueue → FULFILLED for paid orders, saturated, then at half that rate. */
 const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLatencyMs) => {
-  const redis = benchRedis.connect();
+  const redis = benchRedis.connect('queue');
   // The queue as the gateway's runtime creates it, so enqueue is exactly the webhook's call.
   const queue = createOrderQueue(redis, {
     prefix: benchRedis.queuePrefix(keyPrefix),

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import type { OrderTimelines, TimelineEntry } from '../workflows/services.js';
 
@@ -16,6 +17,7 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 `;
+const APPEND_SHA = createHash('sha1').update(APPEND).digest('hex');
 
 /**
  * Timelines in Redis, beside the jobs whose outcomes they record. They are the flows' own log,
@@ -30,16 +32,16 @@ export function createRedisTimelines(redis: Redis | Cluster, keyPrefix: string):
   return {
     async append(orderId, entry, onceKey) {
       const [list, once] = keys(orderId);
-      await redis.eval(
-        APPEND,
-        2,
-        list,
-        once,
-        onceKey,
-        JSON.stringify(entry),
-        MAX_TIMELINE_ENTRIES,
-        RETENTION_MS,
-      );
+      const args = [list, once, onceKey, JSON.stringify(entry), MAX_TIMELINE_ENTRIES, RETENTION_MS];
+      // By its hash, not its text: Redis then neither receives nor hashes the script per entry.
+      // A server that lacks it (restarted, or a cluster node new to it) refuses the hash without
+      // running anything, and is sent the text once.
+      try {
+        await redis.evalsha(APPEND_SHA, 2, ...args);
+      } catch (error) {
+        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
+        await redis.eval(APPEND, 2, ...args);
+      }
     },
     async list(orderId) {
       const [list] = keys(orderId);

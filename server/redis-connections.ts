@@ -12,9 +12,11 @@ export type RedisClient = Redis | Cluster;
  *   command timeout, so a request that needs Redis fails in seconds instead of hanging;
  * - `worker`: a BullMQ Worker; BullMQ requires it to retry forever (maxRetriesPerRequest: null)
  *   and duplicates it for its blocking commands, so it carries no command timeout;
+ * - `queue`: the queue's producer side, bounded as `commands` but never auto-pipelined: a batch
+ *   would copy every script BullMQ defines on it, and waits for the event loop's check phase;
  * - `subscriber`: the pub/sub listener; ioredis subscribes again by itself after a reconnect.
  */
-export type RedisRole = 'commands' | 'worker' | 'subscriber';
+export type RedisRole = 'commands' | 'worker' | 'queue' | 'subscriber';
 
 export interface RedisConnections {
   /** The shared request-path connection. */

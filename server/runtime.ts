@@ -67,7 +67,11 @@ export function createCommerceRuntime(options: {
       ...(options.onUpstreamRequest ? { onRequest: options.onUpstreamRequest } : {}),
     },
   );
-  const queue = createOrderQueue(redis, {
+  // The queue on a connection of its own: BullMQ defines its ~60 scripts on the connection it is
+  // given, and ioredis copies them all into every auto-pipelined batch of that connection, which
+  // taxed each cache read, timeline entry and status event sent beside the queue's commands.
+  const queueConnection = connections.open('queue');
+  const queue = createOrderQueue(queueConnection, {
     prefix: queuePrefix,
     attempts: config.jobs.attempts,
     backoffMs: config.jobs.backoffMs,
@@ -109,7 +113,7 @@ export function createCommerceRuntime(options: {
     async startWorker() {
       const worker = await startOrderWorker({
         connection: connections.open('worker'),
-        readiness: redis,
+        readiness: queueConnection,
         queue,
         services,
         flows,
