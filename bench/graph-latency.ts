@@ -276,9 +276,10 @@ async function main(): Promise<void> {
         tracedNodeFlags: args['tracing-only'] ? profileFlags : [],
         operations: args['tracing-only']
           ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate) }))
-          : results.map((result) => ({
+          : // Both gateways are loaded at once: half the latency run's rate each, the same load.
+            results.map((result) => ({
               op: operations.find((op) => op.name === result.name)!,
-              ratePerSecond: result.gateway.ratePerSecond,
+              ratePerSecond: Math.max(1, Math.floor(result.gateway.ratePerSecond / 2)),
             })),
         token,
         upstreamLatencyMs,
