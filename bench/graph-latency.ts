@@ -49,6 +49,9 @@ const { values: args } = parseArgs({
     'tracing-only': { type: 'boolean', default: false },
     /** The fixed rate of --tracing-only (otherwise half the measured saturating rate). */
     rate: { type: 'string', default: '200' },
+    /** The traced gateway's OTEL_TRACES_SAMPLER (and --sampler-arg), e.g. parentbased_traceidratio. */
+    sampler: { type: 'string' },
+    'sampler-arg': { type: 'string' },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -194,7 +197,7 @@ function printResults(results: OperationResult[]): void {
 function printTracingCost(report: TracingCostReport): void {
   console.log(
     `\nTracing cost: CPU per request of a gateway exporting every trace (OTLP/HTTP protobuf to a local\n` +
-      `sink, all spans sampled) over one with tracing off, both loaded at once in ${seconds.tracingRounds} rounds of ` +
+      `sink, ${args.sampler ? `sampler ${args.sampler} ${args['sampler-arg'] ?? ''}` : 'all spans sampled'}) over one with tracing off, both loaded at once in ${seconds.tracingRounds} rounds of ` +
       `${seconds.tracingRound} s each at the fixed rate above (target <= 1.15):`,
   );
   for (const r of report.results) {
@@ -274,6 +277,7 @@ async function main(): Promise<void> {
         redisKeyPrefix: `${redisKeyPrefix}tracing:`,
         // With --tracing-only and --cpu-prof, the traced gateway is the one profiled.
         tracedNodeFlags: args['tracing-only'] ? profileFlags : [],
+        ...(args.sampler ? { sampler: { name: args.sampler, arg: args['sampler-arg'] } } : {}),
         operations: args['tracing-only']
           ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate) }))
           : // Both gateways are loaded at once: half the latency run's rate each, the same load.

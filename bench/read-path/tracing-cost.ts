@@ -54,6 +54,8 @@ export async function measureTracingCost(options: {
   redisKeyPrefix: string;
   /** Extra node flags for the traced gateway only, e.g. --cpu-prof. */
   tracedNodeFlags?: string[];
+  /** The traced gateway's sampler (OTEL_TRACES_SAMPLER and its argument); every span if unset. */
+  sampler?: { name: string; arg?: string };
   operations: { op: BenchOperation; ratePerSecond: number }[];
   token: string;
   upstreamLatencyMs: number;
@@ -75,6 +77,8 @@ export async function measureTracingCost(options: {
         OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
         OTEL_SERVICE_NAME: 'bench-gateway',
+        ...(options.sampler ? { OTEL_TRACES_SAMPLER: options.sampler.name } : {}),
+        ...(options.sampler?.arg ? { OTEL_TRACES_SAMPLER_ARG: options.sampler.arg } : {}),
       },
     });
     const pair = { off: systems.off, on: systems.on };
