@@ -1,9 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { startSystem, type RunningSystem, type SystemOptions } from './children.js';
-import { keepAliveAgent, requestOk } from './http.js';
-import { runOpenLoop } from './open-loop.js';
 import { benchOperations, looksSuccessful, type BenchOperation } from './operations.js';
-import { processCpuMs } from './proc-cpu.js';
+import { cpuRound } from './cpu-round.js';
 import { saturate } from './saturate.js';
 import { setLatency } from './sandbox-control.js';
 
@@ -81,24 +79,15 @@ export async function compareBuilds(options: {
       for (let round = 0; round < options.rounds; round += 1) {
         const order: ('a' | 'b')[] = round % 2 === 0 ? ['a', 'b'] : ['b', 'a'];
         for (const which of order) {
-          const { url, headers, body } = load(which);
-          const agent = keepAliveAgent();
-          const before = processCpuMs(pair[which].gatewayPid);
-          const run = await runOpenLoop({
+          const round = await cpuRound({
+            label: `${name} (${which})`,
+            gatewayPid: pair[which].gatewayPid,
+            request: load(which),
             ratePerSecond,
-            durationMs: options.roundSeconds * 1000,
-            send: async () => {
-              const answer = await requestOk({ method: 'POST', url, headers, body }, agent);
-              if (!looksSuccessful(answer.body)) throw new Error(answer.body.slice(0, 200));
-            },
+            seconds: options.roundSeconds,
           });
-          const after = processCpuMs(pair[which].gatewayPid);
-          agent.destroy();
-          if (before === null || after === null)
-            throw new Error('/proc is needed to read CPU time');
-          if (run.failed > 0) throw new Error(`${name} (${which}): ${run.firstFailure ?? ''}`);
-          cpu[which] += after - before;
-          requests[which] += run.ok;
+          cpu[which] += round.cpuMs;
+          requests[which] += round.requests;
         }
       }
       const cost = (which: 'a' | 'b'): BuildCost => ({

@@ -1,11 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { setTimeout as delay } from 'node:timers/promises';
 import { startSystem, type RunningSystem, type SystemOptions } from './children.js';
-import { keepAliveAgent, requestOk } from './http.js';
-import { runOpenLoop } from './open-loop.js';
 import { looksSuccessful, type BenchOperation } from './operations.js';
-import { processCpuMs } from './proc-cpu.js';
+import { cpuRound } from './cpu-round.js';
 import { saturate } from './saturate.js';
 import { setLatency } from './sandbox-control.js';
 
@@ -106,26 +103,17 @@ export async function measureTracingCost(options: {
       // Both gateways at once: whatever else the machine runs then weighs on both alike, which
       // taking turns only approximates (a build starting mid-round lands on one of them).
       const loadOne = async (which: 'off' | 'on') => {
-        const system = pair[which];
-        const { url, headers, body } = load(system);
-        const agent = keepAliveAgent();
-        const before = processCpuMs(system.gatewayPid);
-        const run = await runOpenLoop({
+        const round = await cpuRound({
+          label: `${op.name} (${which})`,
+          gatewayPid: pair[which].gatewayPid,
+          request: load(pair[which]),
           ratePerSecond,
-          durationMs: options.roundSeconds * 1000,
-          send: async () => {
-            const answer = await requestOk({ method: 'POST', url, headers, body }, agent);
-            if (!looksSuccessful(answer.body)) throw new Error(answer.body.slice(0, 200));
-          },
+          seconds: options.roundSeconds,
+          // The batch processor exports on its own schedule: let the last batch go before reading.
+          settleMs: 600,
         });
-        // The batch processor exports on its own schedule: let the last batch go before reading.
-        await delay(600);
-        const after = processCpuMs(system.gatewayPid);
-        agent.destroy();
-        if (before === null || after === null) throw new Error('/proc is needed to read CPU time');
-        if (run.failed > 0) throw new Error(`${op.name} (${which}): ${run.firstFailure ?? ''}`);
-        cpu[which] += after - before;
-        requests[which] += run.ok;
+        cpu[which] += round.cpuMs;
+        requests[which] += round.requests;
       };
       for (let round = 0; round < options.rounds; round += 1) {
         await Promise.all([loadOne('off'), loadOne('on')]);
