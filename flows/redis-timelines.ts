@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import type { Cluster, Redis } from 'ioredis';
+import type { Cluster, Redis, Result } from 'ioredis';
 import type { OrderTimelines, TimelineEntry } from '../workflows/services.js';
 
 /** The newest entries kept per order: a handler retried for days cannot grow it without end. */
@@ -17,7 +16,19 @@ redis.call('PEXPIRE', KEYS[1], ARGV[4])
 redis.call('PEXPIRE', KEYS[2], ARGV[4])
 return 1
 `;
-const APPEND_SHA = createHash('sha1').update(APPEND).digest('hex');
+
+declare module 'ioredis' {
+  interface RedisCommander<Context> {
+    appendTimelineEntry(
+      list: string,
+      once: string,
+      onceKey: string,
+      entry: string,
+      maxEntries: number,
+      retentionMs: number,
+    ): Result<number, Context>;
+  }
+}
 
 /**
  * Timelines in Redis, beside the jobs whose outcomes they record. They are the flows' own log,
@@ -25,6 +36,10 @@ const APPEND_SHA = createHash('sha1').update(APPEND).digest('hex');
  * of an order share a hash tag, so the script also runs on a Redis Cluster.
  */
 export function createRedisTimelines(redis: Redis | Cluster, keyPrefix: string): OrderTimelines {
+  // ioredis sends a defined script by its hash (EVALSHA), and its text only to a server that
+  // lacks it (restarted, or a cluster node new to it): Redis then neither receives nor hashes
+  // the script per entry.
+  redis.defineCommand('appendTimelineEntry', { numberOfKeys: 2, lua: APPEND });
   const keys = (orderId: string) => {
     const list = `${keyPrefix}timeline:{${orderId}}`;
     return [list, `${list}:once`] as const;
@@ -32,16 +47,14 @@ export function createRedisTimelines(redis: Redis | Cluster, keyPrefix: string):
   return {
     async append(orderId, entry, onceKey) {
       const [list, once] = keys(orderId);
-      const args = [list, once, onceKey, JSON.stringify(entry), MAX_TIMELINE_ENTRIES, RETENTION_MS];
-      // By its hash, not its text: Redis then neither receives nor hashes the script per entry.
-      // A server that lacks it (restarted, or a cluster node new to it) refuses the hash without
-      // running anything, and is sent the text once.
-      try {
-        await redis.evalsha(APPEND_SHA, 2, ...args);
-      } catch (error) {
-        if (!(error instanceof Error && error.message.startsWith('NOSCRIPT'))) throw error;
-        await redis.eval(APPEND, 2, ...args);
-      }
+      await redis.appendTimelineEntry(
+        list,
+        once,
+        onceKey,
+        JSON.stringify(entry),
+        MAX_TIMELINE_ENTRIES,
+        RETENTION_MS,
+      );
     },
     async list(orderId) {
       const [list] = keys(orderId);
