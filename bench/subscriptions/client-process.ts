@@ -161,4 +161,8 @@ process.on('message', (message: FromParent) => {
 });
 // The parent gone (killed, or exited without disposing): nothing is left to measure for.
 process.on('disconnect', () => process.exit(0));
+// Ctrl+C reaches the whole process group. The parent decides how the bench stops (it disposes of
+// these processes, or kills them as it exits): a client process dying of the signal first would
+// make its exit look like a failure of the bench rather than the interruption it is.
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, () => undefined);
 send({ type: 'started' });

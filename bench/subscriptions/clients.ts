@@ -88,7 +88,8 @@ function startWorker(from: number, count: number): Worker {
       if (exited) return Promise.reject(exited);
       return new Promise((resolve, reject) => waiting.set(type, { resolve, reject }));
     },
-    send: (message) => child.send(message),
+    // A process that is exiting cannot be told anything more (EPIPE): its 'exit' says the rest.
+    send: (message) => void child.send(message, () => undefined),
   };
 }
 
