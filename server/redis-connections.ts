@@ -128,6 +128,9 @@ function connect(target: RedisTarget, role: RedisRole, commandTimeoutMs: number)
       retryDelayOnClusterDown: 200,
       retryDelayOnTryAgain: 200,
       slotsRefreshTimeout: 2000,
+      // The subscriber listens on sharded channels (SSUBSCRIBE): one connection per master,
+      // moved to the new master when a shard fails over. See subscriptions/order-events.ts.
+      shardedSubscribers: role === 'subscriber',
       redisOptions: {
         ...perCommand,
         ...(target.password ? { password: target.password } : {}),

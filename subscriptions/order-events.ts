@@ -27,16 +27,26 @@ export function toStatusEvent(order: Order): OrderStatusChange {
   };
 }
 
-/** Publishes order status changes on Redis pub/sub, so every process's subscribers hear them. */
+/**
+ * Publishes order status changes on Redis pub/sub, so every process's subscribers hear them.
+ *
+ * In a Cluster it is sharded pub/sub (SPUBLISH, Redis 7): a channel lives on the shard of its
+ * slot, so every change of one channel passes through one node, in the order it was published.
+ * A classic PUBLISH goes to whichever node takes it and crosses the cluster bus to the others,
+ * where two quick changes can arrive swapped: the stream then drops the older as stale, and a
+ * learner never sees FULFILLING. `createOrderStatusFeed` subscribes to match (SSUBSCRIBE).
+ */
 export function createOrderEventPublisher(redis: Redis | Cluster, keyPrefix: string): OrderEvents {
+  const send = (channel: string, message: string) =>
+    redis.isCluster ? redis.spublish(channel, message) : redis.publish(channel, message);
   return {
     async publish(order) {
       const message = JSON.stringify(toStatusEvent(order));
       // Not redis.pipeline(): on a connection BullMQ shares, each pipeline copies its ~60 script
       // commands. The connection auto-pipelines, so both still go to Redis in one write.
       await Promise.all([
-        redis.publish(orderChannel(keyPrefix, order.id), message),
-        redis.publish(ownerChannel(keyPrefix, order.ownerId), message),
+        send(orderChannel(keyPrefix, order.id), message),
+        send(ownerChannel(keyPrefix, order.ownerId), message),
       ]);
     },
   };

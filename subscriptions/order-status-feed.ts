@@ -8,10 +8,12 @@ type Listener = (change: OrderStatusChange) => void;
 
 /**
  * The status feed of one process: one Redis connection in subscriber mode and one Redis
- * subscription per channel, however many clients watch it. In a cluster these are classic
- * SUBSCRIBEs: a PUBLISH reaches every node, and ioredis moves the subscriber to another node
- * (subscribing again) when its node fails, so no channel depends on one shard being up. The first watcher of a channel
+ * subscription per channel, however many clients watch it. The first watcher of a channel
  * subscribes (and waits for Redis to confirm), the last one to leave unsubscribes.
+ *
+ * In a Cluster these are sharded subscriptions (SSUBSCRIBE), to match the publisher's SPUBLISH
+ * (see `createOrderEventPublisher` for why): ioredis keeps one subscriber connection per master
+ * (`shardedSubscribers`) and, when a shard fails over, subscribes again on its new master.
  *
  * graphql-redis-subscriptions does the same reference counting, but it brings its own ioredis 5
  * whose typings refuse this project's ioredis 6 clients; this is the little of it we need.
@@ -26,7 +28,8 @@ export function createOrderStatusFeed(
   const reads = createSharedOrderReads(orders);
   const channels = new Map<string, { listeners: Set<Listener>; ready: Promise<unknown> }>();
 
-  subscriber.on('message', (channel: string, message: string) => {
+  const sharded = subscriber.isCluster;
+  subscriber.on(sharded ? 'smessage' : 'message', (channel: string, message: string) => {
     const entry = channels.get(channel);
     if (!entry) return;
     let event: OrderStatusChange;
@@ -42,7 +45,10 @@ export function createOrderStatusFeed(
   const watch = async (channel: string, listener: Listener): Promise<() => void> => {
     let entry = channels.get(channel);
     if (!entry) {
-      entry = { listeners: new Set(), ready: subscriber.subscribe(channel) };
+      entry = {
+        listeners: new Set(),
+        ready: sharded ? subscriber.ssubscribe(channel) : subscriber.subscribe(channel),
+      };
       channels.set(channel, entry);
     }
     entry.listeners.add(listener);
@@ -57,7 +63,7 @@ export function createOrderStatusFeed(
     return () => {
       if (!watched.listeners.delete(listener) || watched.listeners.size > 0) return;
       channels.delete(channel);
-      subscriber.unsubscribe(channel).catch(onError);
+      (sharded ? subscriber.sunsubscribe(channel) : subscriber.unsubscribe(channel)).catch(onError);
     };
   };
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
+import { orderChannel } from '../../subscriptions/order-events.js';
 import { contractOperation, graphql } from '../support/client.js';
 import {
   enrollmentPosts,
@@ -97,7 +98,39 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
     expect(withQueue).toHaveLength(1);
   });
 
-  it('fulfills every order of a burst of 50, once each, across a CLUSTER FAILOVER in its middle', async () => {
+  /** An order placed by a new learner whose status channel hashes to the first master's slots. */
+  const orderOnFirstMaster = async () => {
+    const lastSlotOfFirst = Math.floor(16_384 / cluster.masters.length) - 1;
+    for (let attempt = 0; attempt < 40; attempt += 1) {
+      const learner = await newLearner('shard');
+      const placed = await purchase(gw.url, learner.token, [SEAT.sku], randomUUID());
+      const channel = orderChannel(gw.keyPrefix, placed.order!.id);
+      const slot = await onServer(cluster.masters[1]!.port, (redis) =>
+        redis.cluster('KEYSLOT', channel),
+      );
+      if (slot <= lastSlotOfFirst) return { learner, placed };
+    }
+    throw new Error('no order channel on the first master in 40 tries');
+  };
+
+  it('fulfills every order of a burst of 50, once each, across a CLUSTER FAILOVER in its middle, and a live subscription on the failed-over shard goes on', async () => {
+    // Sharded pub/sub: the channel lives on the shard that fails over; the subscriber must
+    // follow it to the promoted replica.
+    const { learner, placed } = await orderOnFirstMaster();
+    const watched = watch<StatusData>(
+      gw.url,
+      contractOperation('OrderStatus'),
+      { orderId: placed.order!.id },
+      { token: learner.token },
+    );
+    await watched.until((results) => results.length >= 1);
+    const channel = orderChannel(gw.keyPrefix, placed.order!.id);
+    expect(
+      await onServer(cluster.masters[0]!.port, (redis) =>
+        redis.call('PUBSUB', 'SHARDCHANNELS', channel),
+      ),
+    ).toEqual([channel]);
+
     const posts = enrollmentPosts(gw.sandbox);
     let promotedPort = 0;
     const orders = await purchaseBurst(gw, {
@@ -115,5 +148,20 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
     expect(enrollmentPosts(gw.sandbox) - posts).toBe(50);
     const ready = await fetch(`${gw.url}/readyz`);
     expect(((await ready.json()) as { checks: { redis: string } }).checks.redis).toBe('ok');
+
+    try {
+      expect(await payWithSandboxCard(gw.sandbox, placed.payment!.id)).toBe(200);
+      await watched.until((results) =>
+        results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
+      );
+      expect(watched.results.map((r) => r.data?.orderStatusChanged.order.status)).toEqual([
+        'PENDING_PAYMENT',
+        'PAID',
+        'FULFILLING',
+        'FULFILLED',
+      ]);
+    } finally {
+      await watched.dispose();
+    }
   }, 120_000);
 });
