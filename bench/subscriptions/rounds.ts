@@ -5,7 +5,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
 import type { OrderStatus } from '../../connectors/orders.js';
-import { toStatusEvent } from '../../subscriptions/order-events.js';
+import { orderChannel, ownerChannel, toStatusEvent } from '../../subscriptions/order-events.js';
 import { learnerOf, type Fleet } from './clients.js';
 import type { Gateway } from './gateway.js';
 import type { ProbePauses } from './gateway-probe.js';
@@ -73,8 +73,8 @@ export async function runRound(
       }),
     );
     state.publishedAt[i] = monotonicMs();
-    void redis.publish(`${gateway.keyPrefix}orders:${learner.orderId}:status`, message);
-    void redis.publish(`${gateway.keyPrefix}owners:${learner.userId}:order-status`, message);
+    void redis.publish(orderChannel(gateway.keyPrefix, learner.orderId), message);
+    void redis.publish(ownerChannel(gateway.keyPrefix, learner.userId), message);
   };
   const allReceived = fleet.allReceived(round, ROUND_TIMEOUT_MS);
   const started = monotonicMs();
