@@ -16,5 +16,11 @@ export default defineConfig({
     hookTimeout: 30_000,
     // e2e files each boot their own sandbox and gateway on free ports; two cores, so keep it small.
     maxWorkers: 2,
+    // Each worker imports the gateway's modules once, not once per file: importing Apollo,
+    // BullMQ, OpenTelemetry and the rest took 1-2.5 s of CPU per file, half of the suite's time.
+    // Files can share a module cache because nothing here is a module-level singleton: every
+    // gateway, sandbox, registry and connection is made by the test that uses it, on its own
+    // ports and Redis key prefix, and no test stubs a global or a module.
+    isolate: false,
   },
 });
