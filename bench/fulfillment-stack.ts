@@ -5,6 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
+import { GATEWAY_NODE_FLAGS } from '../server/node-flags.js';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
@@ -83,7 +84,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     await putJson(`${sandboxUrls.lms}/__sandbox/latency`, { ms: options.lmsLatencyMs });
 
     const upstreams = upstreamEnvironment(sandboxUrls);
-    const gateway = new Child('gateway', [`${DIST}server/main.js`], {
+    const gateway = new Child('gateway', [...GATEWAY_NODE_FLAGS, `${DIST}server/main.js`], {
       ...common,
       ...upstreams,
       PORT: String(port),

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
+import { GATEWAY_NODE_FLAGS } from '../../server/node-flags.js';
 import { request } from './http.js';
 import { freePortBlock } from './ports.js';
 
@@ -143,8 +144,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const gateway = new Child(
       'gateway',
-      // As npm start: the tracing loader first (a no-op unless OTEL_EXPORTER_OTLP_ENDPOINT is set).
+      // As npm start: its V8 flags, then the tracing loader (a no-op unless
+      // OTEL_EXPORTER_OTLP_ENDPOINT is set).
       [
+        ...GATEWAY_NODE_FLAGS,
         ...options.gatewayNodeFlags,
         '--import',
         './dist/server/telemetry.js',

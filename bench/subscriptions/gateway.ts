@@ -7,6 +7,7 @@ import { createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
+import { GATEWAY_NODE_FLAGS } from '../../server/node-flags.js';
 import { addCleanup, children } from './cleanup.js';
 import type { ProbeMemory, ProbePauses } from './gateway-probe.js';
 import type { FanoutOptions } from './options.js';
@@ -91,6 +92,7 @@ export async function startGateway(
   });
   const node = [
     process.execPath,
+    ...GATEWAY_NODE_FLAGS,
     '--expose-gc',
     '--import',
     probeUrl,
