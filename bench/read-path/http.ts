@@ -13,12 +13,23 @@ export interface HttpRequest {
   body?: string;
 }
 
+const CLIENT_IDLE_TIMEOUT_MS = 4000;
+
 /**
  * A keep-alive agent per target, unlimited sockets: an open-loop run must never queue inside
  * the client, or the client's queueing would be reported as server latency.
+ *
+ * An idle socket is closed by the client after 4 s, before Node's servers close it at their
+ * 5 s keep-alive timeout: otherwise a burst's spare sockets sit idle until the server closes
+ * one just as the agent hands it a request, and that request fails with "socket hang up".
  */
 export function keepAliveAgent(): http.Agent {
-  return new http.Agent({ keepAlive: true, maxSockets: Infinity, maxFreeSockets: 1024 });
+  return new http.Agent({
+    keepAlive: true,
+    maxSockets: Infinity,
+    maxFreeSockets: 1024,
+    timeout: CLIENT_IDLE_TIMEOUT_MS,
+  });
 }
 
 /** A plain node:http request: the cheapest client there is, so the bench process stays light. */
