@@ -23,7 +23,10 @@ export interface RedisConnections {
   readonly commands: RedisClient;
   /** A new connection for the role, closed with the others. */
   open(role: RedisRole): RedisClient;
-  /** Resolves once the commands connection is ready; rejects after `timeoutMs`. */
+  /**
+   * Resolves once the commands connection is ready (and, in a Cluster, every master runs a Redis
+   * with sharded pub/sub); rejects after `timeoutMs`, or at once on a master too old.
+   */
   waitUntilReady(timeoutMs: number): Promise<void>;
   close(): void;
 }
@@ -78,29 +81,69 @@ export function createRedisConnections(options: {
   return {
     commands,
     open,
-    waitUntilReady(timeoutMs) {
-      if (commands.status === 'ready') return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-          commands.off('ready', onReady);
-          reject(
-            new RedisUnavailableError(
-              `Redis (${describeTarget(target)}) is not ready after ${timeoutMs} ms: check the REDIS_ settings and that it runs.`,
-            ),
-          );
-        }, timeoutMs);
-        const onReady = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-        commands.once('ready', onReady);
-      });
+    async waitUntilReady(timeoutMs) {
+      await readyWithin(commands, target, timeoutMs);
+      if (commands instanceof Cluster) await assertShardedPubSub(commands);
     },
     close() {
       for (const client of opened) client.disconnect();
     },
   };
 }
+
+/** Resolves once the connection is ready; rejects after `timeoutMs`, naming the deployment. */
+function readyWithin(commands: RedisClient, target: RedisTarget, timeoutMs: number) {
+  if (commands.status === 'ready') return Promise.resolve();
+  return new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => {
+      commands.off('ready', onReady);
+      reject(
+        new RedisUnavailableError(
+          `Redis (${describeTarget(target)}) is not ready after ${timeoutMs} ms: check the REDIS_ settings and that it runs.`,
+        ),
+      );
+    }, timeoutMs);
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    commands.once('ready', onReady);
+  });
+}
+
+/**
+ * Live order status in a Cluster is sharded pub/sub (SPUBLISH/SSUBSCRIBE), which Redis has from
+ * version 7: on an older master a subscriber would fail at its first subscription, so a process
+ * refuses to start instead, naming the nodes.
+ */
+async function assertShardedPubSub(cluster: Cluster): Promise<void> {
+  const masters = await Promise.all(
+    cluster.nodes('master').map(async (node) => ({
+      address: `${node.options.host ?? '?'}:${node.options.port ?? '?'}`,
+      // A master that cannot say counts as too old: it is named, and the operator looks.
+      info: await node.info('server').catch(() => ''),
+    })),
+  );
+  const problem = clusterVersionProblem(masters);
+  if (problem) throw new RedisUnavailableError(problem);
+}
+
+/** What is wrong with these masters' `INFO server` for sharded pub/sub, or null when nothing. */
+export function clusterVersionProblem(
+  masters: readonly { address: string; info: string }[],
+): string | null {
+  const old = masters.flatMap(({ address, info }) => {
+    const version = /^redis_version:(\S+)/m.exec(info)?.[1];
+    const major = Number(version?.split('.')[0]);
+    return Number.isInteger(major) && major >= SHARDED_PUBSUB_MAJOR
+      ? []
+      : [`${address} (${version ?? 'version unknown'})`];
+  });
+  if (old.length === 0) return null;
+  return `Redis Cluster: live order status needs Redis ${SHARDED_PUBSUB_MAJOR} or later on every master (sharded pub/sub); ${old.join(', ')} ${old.length === 1 ? 'runs' : 'run'} an older one.`;
+}
+
+const SHARDED_PUBSUB_MAJOR = 7;
 
 function connect(target: RedisTarget, role: RedisRole, commandTimeoutMs: number): RedisClient {
   const bounded = role !== 'worker';
