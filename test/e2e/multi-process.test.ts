@@ -2,17 +2,20 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
-import { contractOperation, signToken } from '../support/client.js';
-import { payWithSandboxCard, purchase } from '../support/commerce.js';
+import { signToken } from '../support/client.js';
+import {
+  PAID_AND_FULFILLED,
+  payWithSandboxCard,
+  purchase,
+  statusesUntilFulfilled,
+  watchOrderStatus,
+} from '../support/commerce.js';
 import { deleteKeys } from '../support/gateway.js';
-import { watch } from '../support/ws-client.js';
 import {
   startGatewayProcess,
   startWorkerProcess,
   type ChildRun,
 } from '../support/worker-process.js';
-
-type StatusData = { orderStatusChanged: { order: { status: string } } };
 
 /**
  * Two gateway processes and one worker process on one Redis, as in production: the client
@@ -58,24 +61,11 @@ describe('live status across processes', () => {
       [demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified').sku],
       randomUUID(),
     );
-    const watched = watch<StatusData>(
-      gateway1,
-      contractOperation('OrderStatus'),
-      { orderId: placed.order!.id },
-      { token },
-    );
+    const watched = watchOrderStatus(gateway1, token, placed.order!.id);
     await watched.until((results) => results.length === 1);
 
     await payWithSandboxCard(sandbox, placed.payment!.id);
-    await watched.until((results) =>
-      results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
-    );
-    expect(watched.results.map((result) => result.data?.orderStatusChanged.order.status)).toEqual([
-      'PENDING_PAYMENT',
-      'PAID',
-      'FULFILLING',
-      'FULFILLED',
-    ]);
+    expect(await statusesUntilFulfilled(watched)).toEqual(PAID_AND_FULFILLED);
     const delivered = sandbox
       .stripe!.sentEvents()
       .filter((event) => event.objectId === placed.payment!.id);

@@ -8,10 +8,11 @@ import {
   newLearner,
   payWithSandboxCard,
   purchase,
+  statusesUntilFulfilled,
   waitForOrderStatus,
+  watchOrderStatus,
 } from '../support/commerce.js';
 import { deleteKeys } from '../support/gateway.js';
-import { watch } from '../support/ws-client.js';
 import {
   startOtlpReceiver,
   type OtlpReceiver,
@@ -85,17 +86,10 @@ describe('following one purchase through traces and logs', () => {
     const placed = await purchase(gateway.url, learner.token, [SEAT.sku], randomUUID());
     orderId = placed.order!.id;
     // Watched live over WebSocket until FULFILLED: the subscription gets its log line too.
-    const watched = watch<{ orderStatusChanged: { order: { status: string } } }>(
-      gateway.url,
-      contractOperation('OrderStatus'),
-      { orderId },
-      { token: learner.token },
-    );
+    const watched = watchOrderStatus(gateway.url, learner.token, orderId);
     expect(await payWithSandboxCard(sandbox, placed.payment!.id)).toBe(200);
     await waitForOrderStatus(gateway.url, learner.token, orderId, 'FULFILLED');
-    await watched.until((results) =>
-      results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
-    );
+    await statusesUntilFulfilled(watched);
     await watched.dispose();
     const refund = await graphql(
       gateway.url,

@@ -6,20 +6,20 @@ import { contractOperation, graphql } from '../support/client.js';
 import {
   enrollmentPosts,
   newLearner,
+  PAID_AND_FULFILLED,
   payWithSandboxCard,
   purchase,
+  statusesUntilFulfilled,
   waitForOrderStatus,
+  watchOrderStatus,
 } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { purchaseBurst } from '../support/purchase-burst.js';
 import { RedisClusterFixture } from '../support/redis-cluster.js';
 import { onServer } from '../support/redis-servers.js';
 import { deliverStripeEvent, paymentSucceededEvent } from '../support/stripe-events.js';
-import { watch } from '../support/ws-client.js';
 
 const SEAT = demoSeat('course-v1:SandboxX+WEB110+3T2026', 'verified');
-type StatusData = { orderStatusChanged: { order: { status: string } } };
-
 describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
   let cluster: RedisClusterFixture;
   let gw: TestGateway;
@@ -47,12 +47,7 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
     const again = await purchase(gw.url, learner.token, [SEAT.sku], idempotencyKey);
     expect(again.order?.id).toBe(placed.order!.id);
 
-    const watched = watch<StatusData>(
-      gw.url,
-      contractOperation('OrderStatus'),
-      { orderId: placed.order!.id },
-      { token: learner.token },
-    );
+    const watched = watchOrderStatus(gw.url, learner.token, placed.order!.id);
     await watched.until((results) => results.length >= 1);
     // The processor's own webhook is held back: the same event is delivered by hand, 4 times.
     gw.sandbox.stripe!.pauseWebhooks();
@@ -66,15 +61,7 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
       expect(deliveries.map((delivery) => delivery.status)).toEqual([200, 200, 200]);
       await waitForOrderStatus(gw.url, learner.token, placed.order!.id, 'FULFILLED');
       expect((await deliverStripeEvent(gw, event)).status).toBe(200);
-      await watched.until((results) =>
-        results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
-      );
-      expect(watched.results.map((r) => r.data?.orderStatusChanged.order.status)).toEqual([
-        'PENDING_PAYMENT',
-        'PAID',
-        'FULFILLING',
-        'FULFILLED',
-      ]);
+      expect(await statusesUntilFulfilled(watched)).toEqual(PAID_AND_FULFILLED);
       expect(enrollmentPosts(gw.sandbox) - posts).toBe(1);
     } finally {
       gw.sandbox.stripe!.resumeWebhooks();
@@ -117,12 +104,7 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
     // Sharded pub/sub: the channel lives on the shard that fails over; the subscriber must
     // follow it to the promoted replica.
     const { learner, placed } = await orderOnFirstMaster();
-    const watched = watch<StatusData>(
-      gw.url,
-      contractOperation('OrderStatus'),
-      { orderId: placed.order!.id },
-      { token: learner.token },
-    );
+    const watched = watchOrderStatus(gw.url, learner.token, placed.order!.id);
     await watched.until((results) => results.length >= 1);
     const channel = orderChannel(gw.keyPrefix, placed.order!.id);
     expect(
@@ -151,15 +133,7 @@ describe('on a Redis Cluster of 3 masters and 3 replicas', () => {
 
     try {
       expect(await payWithSandboxCard(gw.sandbox, placed.payment!.id)).toBe(200);
-      await watched.until((results) =>
-        results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
-      );
-      expect(watched.results.map((r) => r.data?.orderStatusChanged.order.status)).toEqual([
-        'PENDING_PAYMENT',
-        'PAID',
-        'FULFILLING',
-        'FULFILLED',
-      ]);
+      expect(await statusesUntilFulfilled(watched)).toEqual(PAID_AND_FULFILLED);
     } finally {
       await watched.dispose();
     }

@@ -7,21 +7,21 @@ import { contractOperation, graphql } from '../support/client.js';
 import {
   enrollmentPosts,
   newLearner,
+  PAID_AND_FULFILLED,
   payWithSandboxCard,
   purchase,
+  statusesUntilFulfilled,
   waitForOrderStatus,
+  watchOrderStatus,
 } from '../support/commerce.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { onServer, RedisServer, waitFor } from '../support/redis-servers.js';
 import { deliverStripeEvent, paymentSucceededEvent } from '../support/stripe-events.js';
-import { watch } from '../support/ws-client.js';
 
 const SEAT = demoSeat('course-v1:SandboxX+DS201+3T2026', 'verified');
 const OUTAGE_MS = 10_000;
 /** REDIS_COMMAND_TIMEOUT_MS's default (1.5 s) with room for a busy machine, within the 3 s promised. */
 const FAIL_WITHIN_MS = 3000;
-type StatusData = { orderStatusChanged: { order: { status: string } } };
-
 const ORDER_ONLY = `query OrderOnly($id: ID!) { order(id: $id) { id status total { amount } } }`;
 
 describe('Redis stopped for 10 s', () => {
@@ -40,12 +40,7 @@ describe('Redis stopped for 10 s', () => {
     const learner = await newLearner('outage');
     const placed = await purchase(gw.url, learner.token, [SEAT.sku], randomUUID());
     const orderId = placed.order!.id;
-    const watched = watch<StatusData>(
-      gw.url,
-      contractOperation('OrderStatus'),
-      { orderId },
-      { token: learner.token },
-    );
+    const watched = watchOrderStatus(gw.url, learner.token, orderId);
     await watched.until((results) => results.length >= 1);
     gw.sandbox.stripe!.pauseWebhooks();
     expect(await payWithSandboxCard(gw.sandbox, placed.payment!.id)).toBe(200);
@@ -96,15 +91,7 @@ describe('Redis stopped for 10 s', () => {
     expect((await deliverStripeEvent(gw, event)).status).toBe(200);
     await waitForOrderStatus(gw.url, learner.token, orderId, 'FULFILLED');
     expect((await deliverStripeEvent(gw, event)).status).toBe(200);
-    await watched.until((results) =>
-      results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
-    );
-    expect(watched.results.map((r) => r.data?.orderStatusChanged.order.status)).toEqual([
-      'PENDING_PAYMENT',
-      'PAID',
-      'FULFILLING',
-      'FULFILLED',
-    ]);
+    expect(await statusesUntilFulfilled(watched)).toEqual(PAID_AND_FULFILLED);
     await sleep(500);
     expect(enrollmentPosts(gw.sandbox) - posts).toBe(1);
     await watched.dispose();

@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { expect } from 'vitest';
 import type { Sandbox } from '../../sandbox/index.js';
 import { contractOperation, graphql, signToken } from './client.js';
+import { watch, type Watched } from './ws-client.js';
 
 export interface OrderView {
   id: string;
@@ -114,4 +115,29 @@ export async function newLearner(prefix = 'learner'): Promise<{ token: string; u
       email: `${username}@example.com`,
     }),
   };
+}
+
+/** What the contract's OrderStatus subscription sends, as far as these tests read it. */
+export type OrderStatusData = { orderStatusChanged: { order: { status: string } } };
+
+/** The statuses a subscriber sees for a purchase that is paid and fulfilled, in order. */
+export const PAID_AND_FULFILLED = ['PENDING_PAYMENT', 'PAID', 'FULFILLING', 'FULFILLED'];
+
+/** Subscribes to the contract's OrderStatus for one order (it sends the status at once). */
+export function watchOrderStatus(
+  url: string,
+  token: string,
+  orderId: string,
+): Watched<OrderStatusData> {
+  return watch<OrderStatusData>(url, contractOperation('OrderStatus'), { orderId }, { token });
+}
+
+/** Waits until the subscription has delivered FULFILLED; returns every status it delivered. */
+export async function statusesUntilFulfilled(
+  watched: Watched<OrderStatusData>,
+): Promise<(string | undefined)[]> {
+  await watched.until((results) =>
+    results.some((result) => result.data?.orderStatusChanged.order.status === 'FULFILLED'),
+  );
+  return watched.results.map((result) => result.data?.orderStatusChanged.order.status);
 }
