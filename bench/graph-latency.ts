@@ -27,7 +27,11 @@ import {
   type OperationResult,
 } from './read-path/report.js';
 import { saturate } from './read-path/saturate.js';
-import { measureTracingCost, type TracingCostReport } from './read-path/tracing-cost.js';
+import {
+  measureTracingCost,
+  parseInstrumentations,
+  type TracingCostReport,
+} from './read-path/tracing-cost.js';
 import {
   readStats,
   resetStats,
@@ -53,6 +57,8 @@ const { values: args } = parseArgs({
     /** The traced gateway's OTEL_TRACES_SAMPLER (and --sampler-arg), e.g. parentbased_traceidratio. */
     sampler: { type: 'string' },
     'sampler-arg': { type: 'string' },
+    /** The traced gateway's instrumentations, e.g. http,undici, or none (the SDK alone). */
+    instrumentations: { type: 'string' },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -202,7 +208,8 @@ function printResults(results: OperationResult[]): void {
 function printTracingCost(report: TracingCostReport): void {
   console.log(
     `\nTracing cost: CPU per request of a gateway exporting every trace (OTLP/HTTP protobuf to a local\n` +
-      `sink, ${args.sampler ? `sampler ${args.sampler} ${args['sampler-arg'] ?? ''}` : 'all spans sampled'}) over one with tracing off, both loaded at once in ${seconds.tracingRounds} rounds of ` +
+      `sink, ${args.sampler ? `sampler ${args.sampler} ${args['sampler-arg'] ?? ''}` : 'all spans sampled'}` +
+      `${args.instrumentations === undefined ? '' : `, instrumentations: ${args.instrumentations}`}) over one with tracing off, both loaded at once in ${seconds.tracingRounds} rounds of ` +
       `${seconds.tracingRound} s each at the fixed rate above (target <= 1.15):`,
   );
   for (const r of report.results) {
@@ -233,6 +240,8 @@ function printProfile(): void {
 let interrupted = false;
 
 async function main(): Promise<void> {
+  const tracedInstrumentations =
+    args.instrumentations === undefined ? undefined : parseInstrumentations(args.instrumentations);
   printHeader();
   const system = await startSystem({
     topology,
@@ -283,6 +292,9 @@ async function main(): Promise<void> {
         // With --tracing-only and --cpu-prof, the traced gateway is the one profiled.
         tracedNodeFlags: args['tracing-only'] ? profileFlags : [],
         ...(args.sampler ? { sampler: { name: args.sampler, arg: args['sampler-arg'] } } : {}),
+        ...(tracedInstrumentations === undefined
+          ? {}
+          : { instrumentations: tracedInstrumentations }),
         operations: args['tracing-only']
           ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate) }))
           : // Both gateways are loaded at once: half the latency run's rate each, the same load.

@@ -162,6 +162,29 @@ const flag = z
   .enum(['true', 'false', '1', '0'])
   .transform((value) => value === 'true' || value === '1');
 
+/** The instrumentations server/telemetry.ts can load, by the short names OpenTelemetry uses. */
+export const INSTRUMENTATION_NAMES = ['http', 'express', 'graphql', 'ioredis', 'undici'] as const;
+export type InstrumentationName = (typeof INSTRUMENTATION_NAMES)[number];
+
+/** A comma-separated list of instrumentation names, as OTEL_NODE_*_INSTRUMENTATIONS take. */
+const instrumentationList = z.string().transform((value, context) => {
+  const names = value
+    .split(',')
+    .map((name) => name.trim())
+    .filter((name) => name.length > 0);
+  const known = (name: string): name is InstrumentationName =>
+    (INSTRUMENTATION_NAMES as readonly string[]).includes(name);
+  const unknown = names.filter((name) => !known(name));
+  if (unknown.length > 0) {
+    context.addIssue({
+      code: 'custom',
+      message: `no instrumentation named ${unknown.join(', ')} (there are ${INSTRUMENTATION_NAMES.join(', ')})`,
+    });
+    return z.NEVER;
+  }
+  return names.filter(known);
+});
+
 // OpenTelemetry's own variables; the SDK reads the rest of OTEL_* (headers, sampler) itself.
 const telemetryVariables = {
   OTEL_EXPORTER_OTLP_ENDPOINT: baseUrl.optional(),
@@ -179,6 +202,10 @@ const telemetryVariables = {
     ])
     .optional(),
   OTEL_TRACES_SAMPLER_ARG: z.coerce.number().min(0).max(1).optional(),
+  // As @opentelemetry/auto-instrumentations-node reads them: only those enabled (all when unset),
+  // less those disabled.
+  OTEL_NODE_ENABLED_INSTRUMENTATIONS: instrumentationList.optional(),
+  OTEL_NODE_DISABLED_INSTRUMENTATIONS: instrumentationList.optional(),
 };
 
 const environmentSchema = z.object({
@@ -297,6 +324,8 @@ export interface TelemetryConfig {
   endpoint: string;
   protocol: 'http/protobuf' | 'http/json';
   serviceName: string;
+  /** The instrumentations to load: all of them unless OTEL_NODE_*_INSTRUMENTATIONS say less. */
+  instrumentations: ReadonlySet<InstrumentationName>;
 }
 
 /**
@@ -312,6 +341,13 @@ export function loadTelemetryConfig(
     endpoint: env.OTEL_EXPORTER_OTLP_ENDPOINT,
     protocol: env.OTEL_EXPORTER_OTLP_PROTOCOL,
     serviceName: env.OTEL_SERVICE_NAME ?? 'commerce-gateway',
+    instrumentations: new Set(
+      // Empty is unset, as for the SDK's own variables.
+      (env.OTEL_NODE_ENABLED_INSTRUMENTATIONS?.length
+        ? env.OTEL_NODE_ENABLED_INSTRUMENTATIONS
+        : INSTRUMENTATION_NAMES
+      ).filter((name) => !env.OTEL_NODE_DISABLED_INSTRUMENTATIONS?.includes(name)),
+    ),
   };
 }
 

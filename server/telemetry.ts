@@ -7,7 +7,12 @@
  * registered here, before the program's first import of http, express, graphql or ioredis.
  */
 import { register } from 'node:module';
-import { ConfigError, loadTelemetryConfig, type TelemetryConfig } from './config.js';
+import {
+  ConfigError,
+  loadTelemetryConfig,
+  type InstrumentationName,
+  type TelemetryConfig,
+} from './config.js';
 import { exitWith } from './process-lifecycle.js';
 
 // Neither health probes nor scrapes are worth a trace each.
@@ -39,30 +44,35 @@ async function startTracing(settings: TelemetryConfig): Promise<void> {
       ? await import('@opentelemetry/exporter-trace-otlp-http')
       : await import('@opentelemetry/exporter-trace-otlp-proto');
 
+  const wanted = (name: InstrumentationName) => settings.instrumentations.has(name);
   const sdk = new NodeSDK({
     serviceName: settings.serviceName,
     traceExporter: new OTLPTraceExporter(),
     // Traces only: metrics are Prometheus's (/metrics) and logs go to stdout.
     metricReaders: [],
     logRecordProcessors: [],
+    // Each is constructed only when loaded: a constructor already enables its hooks.
     instrumentations: [
       // No header is recorded unless named in headersToSpanAttributes: tokens and cookies stay out.
-      new HttpInstrumentation({
-        ignoreIncomingRequestHook: (request) =>
-          UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
-      }),
+      wanted('http') &&
+        new HttpInstrumentation({
+          ignoreIncomingRequestHook: (request) =>
+            UNTRACED_PATHS.has((request.url ?? '').split('?')[0] ?? ''),
+        }),
       // Middleware spans (cors, body parsers) would only add cost: routers and handlers remain.
-      new ExpressInstrumentation({
-        ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
-      }),
+      wanted('express') &&
+        new ExpressInstrumentation({
+          ignoreLayersType: [ExpressLayerType.MIDDLEWARE, ExpressLayerType.ROUTER],
+        }),
       // Parse, validate and execute spans; a span per resolver would cost more than it tells.
-      new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
+      wanted('graphql') &&
+        new GraphQLInstrumentation({ ignoreResolveSpans: true, mergeItems: true }),
       // Only commands made for a traced request or job: BullMQ's polling would flood the traces.
-      new IORedisInstrumentation({ requireParentSpan: true }),
+      wanted('ioredis') && new IORedisInstrumentation({ requireParentSpan: true }),
       // The connectors call upstreams through undici, which the http instrumentation does not see:
       // this one gives each upstream call its client span and its traceparent header.
-      new UndiciInstrumentation(),
-    ],
+      wanted('undici') && new UndiciInstrumentation(),
+    ].filter((instrumentation) => instrumentation !== false),
   });
   sdk.start();
   await waitForAllMessagesAcknowledged();

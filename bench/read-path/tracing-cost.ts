@@ -5,6 +5,7 @@ import { looksSuccessful, type BenchOperation } from './operations.js';
 import { cpuRound } from './cpu-round.js';
 import { saturate } from './saturate.js';
 import { setLatency } from './sandbox-control.js';
+import { INSTRUMENTATION_NAMES } from '../../server/config.js';
 
 export interface TracingCost {
   name: string;
@@ -53,6 +54,11 @@ export async function measureTracingCost(options: {
   tracedNodeFlags?: string[];
   /** The traced gateway's sampler (OTEL_TRACES_SAMPLER and its argument); every span if unset. */
   sampler?: { name: string; arg?: string };
+  /**
+   * The instrumentations the traced gateway loads (OTEL_NODE_ENABLED_INSTRUMENTATIONS); all if
+   * unset. An empty list weighs the SDK alone: nothing is then exported, and that is expected.
+   */
+  instrumentations?: readonly string[];
   operations: { op: BenchOperation; ratePerSecond: number }[];
   token: string;
   upstreamLatencyMs: number;
@@ -76,6 +82,7 @@ export async function measureTracingCost(options: {
         OTEL_SERVICE_NAME: 'bench-gateway',
         ...(options.sampler ? { OTEL_TRACES_SAMPLER: options.sampler.name } : {}),
         ...(options.sampler?.arg ? { OTEL_TRACES_SAMPLER_ARG: options.sampler.arg } : {}),
+        ...instrumentationEnvironment(options.instrumentations),
       },
     });
     const pair = { off: systems.off, on: systems.on };
@@ -128,11 +135,35 @@ export async function measureTracingCost(options: {
       });
     }
     const { exports, bytes } = sink.counts();
-    if (exports === 0) throw new Error('the traced gateway exported nothing: tracing was not on');
+    if (exports === 0 && options.instrumentations?.length !== 0) {
+      throw new Error('the traced gateway exported nothing: tracing was not on');
+    }
     return { results, spanExports: exports, exportedBytes: bytes };
   } finally {
     await systems.on?.stop();
     await systems.off?.stop();
     await sink.close();
   }
+}
+
+/** The traced gateway's instrumentation settings: every one it has, less those not named. */
+function instrumentationEnvironment(names: readonly string[] | undefined): NodeJS.ProcessEnv {
+  if (names === undefined) return {};
+  const unnamed = INSTRUMENTATION_NAMES.filter((name) => !names.includes(name));
+  return unnamed.length === 0 ? {} : { OTEL_NODE_DISABLED_INSTRUMENTATIONS: unnamed.join(',') };
+}
+
+/** --instrumentations: names from INSTRUMENTATION_NAMES, comma-separated, or none. */
+export function parseInstrumentations(value: string): string[] {
+  if (value === 'none') return [];
+  const names = value.split(',').map((name) => name.trim());
+  const unknown = names.filter(
+    (name) => !(INSTRUMENTATION_NAMES as readonly string[]).includes(name),
+  );
+  if (unknown.length > 0) {
+    throw new Error(
+      `--instrumentations: no instrumentation named ${unknown.join(', ')} (there are ${INSTRUMENTATION_NAMES.join(', ')}, or none)`,
+    );
+  }
+  return names;
 }

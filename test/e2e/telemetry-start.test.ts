@@ -111,7 +111,38 @@ describe('tracing set up from OTEL_* variables', () => {
     expect(receiver.bodies.some(({ body }) => body.includes(unsampled))).toBe(false);
   });
 
+  it('loads only the instrumentations OTEL_NODE_DISABLED_INSTRUMENTATIONS leaves', async () => {
+    gateway?.child.kill('SIGKILL');
+    gateway = await startGatewayProcess(
+      { sandbox, keyPrefix },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql',
+      },
+    );
+    const requestId = `partial-${randomUUID()}`;
+    const response = await fetch(`${gateway.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query: 'query Named { __typename }' }),
+    });
+    expect(response.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    let server = receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
+    while (!server) {
+      if (Date.now() > deadline) throw new Error("the request's server span was not exported");
+      await sleep(100);
+      server = receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
+    }
+    // Parse, validate and execute spans would have ended, and been exported, before this one.
+    const inTrace = receiver.spans.filter((span) => span.traceId === server.traceId);
+    expect(inTrace.map((span) => span.name)).toEqual(['POST']);
+  });
+
   it.each([
+    ['OTEL_NODE_ENABLED_INSTRUMENTATIONS', 'http,grpc'],
     ['OTEL_EXPORTER_OTLP_PROTOCOL', 'grpc'],
     ['OTEL_TRACES_SAMPLER', 'sometimes'],
     ['OTEL_TRACES_SAMPLER_ARG', '1.5'],

@@ -22,6 +22,7 @@ describe('observability configuration', () => {
       endpoint: 'http://collector:4318',
       protocol: 'http/protobuf',
       serviceName: 'commerce-gateway',
+      instrumentations: new Set(['http', 'express', 'graphql', 'ioredis', 'undici']),
     });
     expect(
       loadTelemetryConfig({
@@ -30,6 +31,33 @@ describe('observability configuration', () => {
         OTEL_SERVICE_NAME: 'checkout-worker',
       }),
     ).toMatchObject({ protocol: 'http/json', serviceName: 'checkout-worker' });
+  });
+
+  it('loads the instrumentations OTEL_NODE_ENABLED_INSTRUMENTATIONS names, less the disabled', () => {
+    const loaded = (environment: Record<string, string>) => [
+      ...loadTelemetryConfig({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318', ...environment })!
+        .instrumentations,
+    ];
+    expect(loaded({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http, undici' })).toEqual([
+      'http',
+      'undici',
+    ]);
+    expect(loaded({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'express,ioredis' })).toEqual([
+      'http',
+      'graphql',
+      'undici',
+    ]);
+    // Disabled wins, as in @opentelemetry/auto-instrumentations-node; empty means unset.
+    expect(
+      loaded({
+        OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http,graphql',
+        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql',
+      }),
+    ).toEqual(['http']);
+    expect(loaded({ OTEL_NODE_ENABLED_INSTRUMENTATIONS: '' })).toHaveLength(5);
+    expect(
+      loaded({ OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,express,graphql,ioredis,undici' }),
+    ).toEqual([]);
   });
 
   it('names the variable of a bad tracing setting, in both loaders', () => {
@@ -45,6 +73,15 @@ describe('observability configuration', () => {
       expect(message(() => load({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' }))).toMatch(
         /^Invalid configuration: OTEL_EXPORTER_OTLP_ENDPOINT /,
       );
+      // An instrumentation this gateway does not have (a typo, or one of auto-instrumentations').
+      expect(
+        message(() =>
+          load({
+            OTEL_EXPORTER_OTLP_ENDPOINT: 'http://c:4318',
+            OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'http,expres',
+          }),
+        ),
+      ).toMatch(/^Invalid configuration: OTEL_NODE_DISABLED_INSTRUMENTATIONS /);
     }
   });
 
