@@ -27,6 +27,19 @@ describe('tracing set up from OTEL_* variables', () => {
     await deleteKeys(keyPrefix);
   });
 
+  /** A new traced gateway (the one before is killed), exporting to the receiver every 100 ms. */
+  const restartTraced = (environment: Record<string, string>) => {
+    gateway?.child.kill('SIGKILL');
+    return startGatewayProcess(
+      { sandbox, keyPrefix },
+      {
+        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
+        OTEL_BSP_SCHEDULE_DELAY: '100',
+        ...environment,
+      },
+    );
+  };
+
   it('exports OTLP/HTTP protobuf, continuing the trace of an incoming traceparent', async () => {
     gateway = await startGatewayProcess(
       { sandbox, keyPrefix },
@@ -76,17 +89,11 @@ describe('tracing set up from OTEL_* variables', () => {
   });
 
   it('samples as OTEL_TRACES_SAMPLER says, following a sampled caller', async () => {
-    gateway?.child.kill('SIGKILL');
-    gateway = await startGatewayProcess(
-      { sandbox, keyPrefix },
-      {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        // The production setting the README gives, at its extreme: no new trace is sampled.
-        OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
-        OTEL_TRACES_SAMPLER_ARG: '0',
-      },
-    );
+    gateway = await restartTraced({
+      // The production setting the README gives, at its extreme: no new trace is sampled.
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '0',
+    });
     // Spans carry the request id, so an export holding it is the trace of that request.
     const unsampled = `unsampled-${randomUUID()}`;
     const sampled = `sampled-${randomUUID()}`;
@@ -112,16 +119,10 @@ describe('tracing set up from OTEL_* variables', () => {
   });
 
   it('loads only the instrumentations OTEL_NODE_DISABLED_INSTRUMENTATIONS leaves', async () => {
-    gateway?.child.kill('SIGKILL');
-    gateway = await startGatewayProcess(
-      { sandbox, keyPrefix },
-      {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-        OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql',
-      },
-    );
+    gateway = await restartTraced({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql',
+    });
     const requestId = `partial-${randomUUID()}`;
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
