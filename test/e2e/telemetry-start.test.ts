@@ -41,14 +41,7 @@ describe('tracing set up from OTEL_* variables', () => {
   };
 
   it('exports OTLP/HTTP protobuf, continuing the trace of an incoming traceparent', async () => {
-    gateway = await startGatewayProcess(
-      { sandbox, keyPrefix },
-      {
-        OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
-        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf',
-        OTEL_BSP_SCHEDULE_DELAY: '100',
-      },
-    );
+    gateway = await restartTraced({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
     const traceId = randomBytes(16);
     const response = await fetch(`${gateway.url}/graphql`, {
       method: 'POST',
