@@ -33,6 +33,8 @@ export interface PaymentIntent {
   payment_method: string | null;
   metadata: Record<string, string>;
   last_payment_error: StripeErrorDetail | null;
+  canceled_at: number | null;
+  cancellation_reason: CancellationReason | null;
   automatic_payment_methods: { enabled: boolean } | null;
   livemode: false;
 }
@@ -143,6 +145,7 @@ export const ALLOWED_PARAMS = {
     'expand',
   ],
   confirmPaymentIntent: ['payment_method', 'return_url', 'expand'],
+  cancelPaymentIntent: ['cancellation_reason', 'expand'],
   createRefund: ['payment_intent', 'charge', 'amount', 'metadata', 'reason', 'expand'],
 } as const satisfies Record<string, readonly string[]>;
 
@@ -233,6 +236,8 @@ export function createPaymentIntent(
     payment_method: null,
     metadata,
     last_payment_error: null,
+    canceled_at: null,
+    cancellation_reason: null,
     automatic_payment_methods:
       automatic === undefined ? null : { enabled: automatic === true || automatic === 'true' },
     livemode: false,
@@ -266,6 +271,57 @@ const TEST_PAYMENT_METHODS: Readonly<
     message: 'Your card has insufficient funds.',
   },
 };
+
+/** The reasons Stripe takes for cancelling a PaymentIntent. */
+const CANCELLATION_REASONS = [
+  'duplicate',
+  'fraudulent',
+  'requested_by_customer',
+  'abandoned',
+] as const;
+export type CancellationReason = (typeof CANCELLATION_REASONS)[number];
+/** The statuses Stripe lets a PaymentIntent be cancelled from. */
+const CANCELABLE: ReadonlySet<PaymentIntentStatus> = new Set([
+  'requires_payment_method',
+  'requires_capture',
+  'requires_confirmation',
+  'requires_action',
+  'processing',
+]);
+
+/** POST /v1/payment_intents/:id/cancel: a PaymentIntent still waiting for its payer ends. */
+export function cancelPaymentIntent(
+  intent: PaymentIntent,
+  body: Record<string, unknown>,
+): { result: StripeResult; canceled: boolean } {
+  if (!CANCELABLE.has(intent.status)) {
+    return {
+      canceled: false,
+      result: stripeError(400, {
+        type: 'invalid_request_error',
+        code: 'payment_intent_unexpected_state',
+        message: `You cannot cancel this PaymentIntent because it has a status of ${intent.status}. Only a PaymentIntent with one of the following statuses may be canceled: ${[...CANCELABLE].join(', ')}.`,
+        payment_intent: intent,
+      }),
+    };
+  }
+  const reason = body.cancellation_reason;
+  const known = (value: unknown): value is CancellationReason =>
+    (CANCELLATION_REASONS as readonly unknown[]).includes(value);
+  if (reason !== undefined && !known(reason)) {
+    return {
+      canceled: false,
+      result: invalid(
+        'cancellation_reason',
+        `Invalid cancellation_reason: must be one of ${CANCELLATION_REASONS.join(', ')}`,
+      ),
+    };
+  }
+  intent.status = 'canceled';
+  intent.canceled_at = Math.floor(Date.now() / 1000);
+  intent.cancellation_reason = reason ?? null;
+  return { canceled: true, result: { status: 200, body: intent } };
+}
 
 export function confirmPaymentIntent(
   state: StripeState,

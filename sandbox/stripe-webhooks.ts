@@ -16,6 +16,7 @@ export interface SandboxWebhookEvent {
 export type WebhookEventType =
   | 'payment_intent.succeeded'
   | 'payment_intent.payment_failed'
+  | 'payment_intent.canceled'
   | 'charge.refunded'
   | 'charge.dispute.created'
   | 'refund.created';

@@ -6,6 +6,7 @@ import { randomStripeId, randomToken } from './ids.js';
 import type { WebhookSender } from './stripe-webhooks.js';
 import {
   ALLOWED_PARAMS,
+  cancelPaymentIntent,
   confirmPaymentIntent,
   createPaymentIntent,
   createDispute,
@@ -170,6 +171,20 @@ export function stripeRoutes(
 
     route(
       'post',
+      '/v1/payment_intents/:id/cancel',
+      requireKey,
+      idempotent(ALLOWED_PARAMS.cancelPaymentIntent, (body, req, key) => {
+        const id = routeParam(req, 'id');
+        const intent = state.intents.get(id);
+        if (!intent) return missing('payment_intent', id, 'intent');
+        const outcome = cancelPaymentIntent(intent, body);
+        if (outcome.canceled) webhooks.emit('payment_intent.canceled', intent, key);
+        return outcome.result;
+      }),
+    );
+
+    route(
+      'post',
       '/v1/refunds',
       requireKey,
       idempotent(ALLOWED_PARAMS.createRefund, (body, _req, key) => {
@@ -216,6 +231,8 @@ export function seedStripe(state: StripeState, orders: readonly DemoOrder[]): vo
       payment_method: randomStripeId('pm'),
       metadata: { order_id: order.id, order_number: order.number },
       last_payment_error: null,
+      canceled_at: null,
+      cancellation_reason: null,
       automatic_payment_methods: { enabled: true },
       livemode: false,
     });

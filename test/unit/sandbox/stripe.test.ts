@@ -208,6 +208,34 @@ describe('stripe sandbox', () => {
     expect(retried.body.status).toBe('succeeded');
   });
 
+  it('cancels a PaymentIntent awaiting its payer once, with payment_intent.canceled, and no other', async () => {
+    const cancel = (id: string, fields: Record<string, string>) =>
+      call<PaymentIntent & StripeError & { cancellation_reason: string | null }>(
+        `${stripe.url}/v1/payment_intents/${id}/cancel`,
+        { method: 'POST', headers: auth, body: form(fields) },
+      );
+    const { body: intent } = await createIntent('4900');
+    expect((await cancel(intent.id, { cancellation_reason: 'sometime' })).body.error).toMatchObject(
+      { type: 'invalid_request_error', code: 'parameter_invalid' },
+    );
+    const canceled = await cancel(intent.id, { cancellation_reason: 'abandoned' });
+    expect(canceled.status).toBe(200);
+    expect(canceled.body).toMatchObject({ status: 'canceled', cancellation_reason: 'abandoned' });
+    await waitFor(() => received.some((r) => r.event.data.object.id === intent.id));
+    expect(received.find((r) => r.event.data.object.id === intent.id)?.event.type).toBe(
+      'payment_intent.canceled',
+    );
+    // Neither paid nor cancelled again.
+    expect((await confirm(intent.id, 'pm_card_visa')).status).toBe(400);
+    const again = await cancel(intent.id, {});
+    expect(again.status).toBe(400);
+    expect(again.body.error.code).toBe('payment_intent_unexpected_state');
+
+    const { body: paid } = await createIntent('4900');
+    await confirm(paid.id, 'pm_card_visa');
+    expect((await cancel(paid.id, {})).body.error.code).toBe('payment_intent_unexpected_state');
+  });
+
   it('retries a webhook the receiver refused', async () => {
     receiverStatus = 500;
     const { body: intent } = await createIntent('1500');
