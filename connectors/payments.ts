@@ -91,6 +91,12 @@ export interface PaymentConnector {
     amount?: Money;
     metadata: Record<string, string>;
   }): Promise<Refund>;
+  /**
+   * Ends a payment its payer never completed (an abandoned checkout), so it can no longer be
+   * paid. Fails when the payment has moved on (paid, being paid, already ended): the caller then
+   * settles the order by the payment as it is.
+   */
+  cancelPayment(paymentId: string): Promise<void>;
   /** A refund by id, as the processor has it now; null when unknown. */
   getRefund(id: string): Promise<Refund | null>;
   /** The payment's refunds and disputes as the processor has them now, never from a cache. */

@@ -16,7 +16,10 @@ export interface JobMetrics {
   recordJob(kind: string, outcome: 'completed' | 'retrying' | 'failed', seconds: number): void;
   recordModuleFailure(module: string, operation: string, errorType: string): void;
   recordRepairs(
-    report: Pick<ReconcileReport, 'paymentsSettled' | 'jobsRequeued' | 'reversalsSettled'>,
+    report: Pick<
+      ReconcileReport,
+      'paymentsSettled' | 'jobsRequeued' | 'reversalsSettled' | 'checkoutsExpired'
+    >,
   ): void;
 }
 
@@ -28,6 +31,8 @@ export interface OrderWorkerSettings {
   reconcileEveryMs: number;
   /** The reconciler leaves alone orders changed more recently than this. */
   reconcileQuietMs: number;
+  /** Unpaid checkouts older than this are ended by the reconciler. */
+  checkoutExpiresAfterMs: number;
 }
 
 /** Jobs added before flows carry no event: they are the handlers that replaced them. */
@@ -67,9 +72,12 @@ export async function startOrderWorker(options: {
       }),
     };
     if (job.name === RECONCILE_JOB) {
-      const report = await reconcileOrders(services, { quietForMs: settings.reconcileQuietMs });
+      const report = await reconcileOrders(services, {
+        quietForMs: settings.reconcileQuietMs,
+        checkoutExpiresAfterMs: settings.checkoutExpiresAfterMs,
+      });
       metrics?.recordRepairs(report);
-      return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}, reversals ${report.reversalsSettled}`;
+      return `examined ${report.examined}, settled ${report.paymentsSettled}, requeued ${report.jobsRequeued}, reversals ${report.reversalsSettled}, expired checkouts ${report.checkoutsExpired}`;
     }
     const handlerJob: HandlerJob = job.data.event
       ? { event: job.data.event, handler: job.name, orderId: job.data.orderId }

@@ -73,6 +73,8 @@ export interface JobsConfig {
   lockMs: number;
   reconcileEveryMs: number;
   reconcileQuietMs: number;
+  /** A checkout left unpaid this long is ended at the processor (its discount use returns). */
+  checkoutExpiresAfterMs: number;
   /** Failed jobs are removed after this many days; null keeps them until an operator removes them. */
   failedJobRetentionDays: number | null;
 }
@@ -249,6 +251,11 @@ const environmentSchema = z.object({
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   RECONCILE_INTERVAL_SECONDS: z.coerce.number().min(0.1).max(86_400).default(30),
   RECONCILE_AFTER_SECONDS: z.coerce.number().min(0).max(86_400).default(120),
+  CHECKOUT_EXPIRES_AFTER_SECONDS: z.coerce
+    .number()
+    .min(1)
+    .max(30 * 86_400)
+    .default(86_400),
   FAILED_JOB_RETENTION_DAYS: z.coerce.number().min(1).max(3650).optional(),
   FULFILLMENT_MODULES: moduleMap.default(moduleMap.parse(DEFAULT_MODULES)),
   HTTP_HEADERS_TIMEOUT_SECONDS: z.coerce.number().min(0.1).max(300).default(10),
@@ -490,6 +497,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       lockMs: env.JOB_LOCK_MS,
       reconcileEveryMs: Math.round(env.RECONCILE_INTERVAL_SECONDS * 1000),
       reconcileQuietMs: Math.round(env.RECONCILE_AFTER_SECONDS * 1000),
+      checkoutExpiresAfterMs: Math.round(env.CHECKOUT_EXPIRES_AFTER_SECONDS * 1000),
       failedJobRetentionDays: env.FAILED_JOB_RETENTION_DAYS ?? null,
     },
     mail: { smtpUrl: env.SMTP_URL ?? null, from: env.MAIL_FROM },

@@ -49,7 +49,7 @@ export function createMetrics() {
   });
   const reconcilerRepairs = new Counter({
     name: 'gateway_reconciler_repairs_total',
-    help: 'Orders the reconciler moved on: payments settled, jobs requeued, refunds and disputes at the processor settled',
+    help: 'Orders the reconciler moved on: payments settled, jobs requeued, refunds and disputes at the processor settled, unpaid checkouts expired',
     labelNames: ['repair'],
     registers,
   });
@@ -84,10 +84,11 @@ export function createMetrics() {
     recordJob: (kind, outcome, seconds) => jobDuration.labels(kind, outcome).observe(seconds),
     recordModuleFailure: (module, operation, errorType) =>
       fulfillmentFailures.labels(module, operation, errorType).inc(),
-    recordRepairs: ({ paymentsSettled, jobsRequeued, reversalsSettled }) => {
+    recordRepairs: ({ paymentsSettled, jobsRequeued, reversalsSettled, checkoutsExpired }) => {
       reconcilerRepairs.labels('payment_settled').inc(paymentsSettled);
       reconcilerRepairs.labels('job_requeued').inc(jobsRequeued);
       reconcilerRepairs.labels('reversal_settled').inc(reversalsSettled);
+      reconcilerRepairs.labels('checkout_expired').inc(checkoutsExpired);
     },
   };
 

@@ -123,6 +123,7 @@ export function createCommerceRuntime(options: {
           lockMs: config.jobs.lockMs,
           reconcileEveryMs: config.jobs.reconcileEveryMs,
           reconcileQuietMs: config.jobs.reconcileQuietMs,
+          checkoutExpiresAfterMs: config.jobs.checkoutExpiresAfterMs,
         },
         logger,
         errorLog: (source) => rateLimitedErrorLog(logger, source),

@@ -11,11 +11,14 @@ import type { CommerceServices } from './services.js';
  */
 const IN_PROGRESS: readonly OrderStatus[] = ['PAID', 'FULFILLING', 'REFUND_PENDING', 'DISPUTED'];
 /**
- * Orders that wait for the payer. Most are abandoned checkouts and stay so; only those of the last
- * day are asked about, so they cannot crowd out the rest.
+ * Orders that wait for the payer. Most are abandoned checkouts: those of the last day (and of the
+ * checkout expiry, when longer) are asked about, so the older ones cannot crowd out the rest, and
+ * an unpaid one past the expiry is ended.
  */
 const AWAITING_PAYMENT: readonly OrderStatus[] = ['PENDING_PAYMENT', 'PAYMENT_FAILED'];
 const PAYMENT_WINDOW_MS = 24 * 3600 * 1000;
+/** Rounds after its expiry in which an abandoned checkout is still looked at (and ended). */
+const EXPIRY_GRACE_MS = 3600 * 1000;
 const PAGE = 100;
 /** At most this many orders of each kind a round; the next round goes on where this one ends. */
 const MAX_PER_ROUND = 1000;
@@ -30,6 +33,8 @@ export interface ReconcileReport {
   jobsRequeued: number;
   /** Payments whose refund or dispute at the processor moved their order on. */
   reversalsSettled: number;
+  /** Unpaid checkouts past their expiry, ended at the processor. */
+  checkoutsExpired: number;
 }
 
 /**
@@ -40,7 +45,7 @@ export interface ReconcileReport {
  */
 export async function reconcileOrders(
   services: CommerceServices,
-  options: { quietForMs: number },
+  options: { quietForMs: number; checkoutExpiresAfterMs: number },
 ): Promise<ReconcileReport> {
   const now = Date.now();
   const modifiedBefore = new Date(now - options.quietForMs).toISOString();
@@ -49,12 +54,18 @@ export async function reconcileOrders(
     paymentsSettled: 0,
     jobsRequeued: 0,
     reversalsSettled: 0,
+    checkoutsExpired: 0,
   };
+  const awaitingWindowMs = Math.max(
+    PAYMENT_WINDOW_MS,
+    options.checkoutExpiresAfterMs + EXPIRY_GRACE_MS,
+  );
+  const expiredBefore = now - options.checkoutExpiresAfterMs;
   const passes = [
     { statuses: IN_PROGRESS, window: { modifiedBefore } },
     {
       statuses: AWAITING_PAYMENT,
-      window: { modifiedBefore, modifiedAfter: new Date(now - PAYMENT_WINDOW_MS).toISOString() },
+      window: { modifiedBefore, modifiedAfter: new Date(now - awaitingWindowMs).toISOString() },
     },
   ];
   for (const pass of passes) {
@@ -67,7 +78,7 @@ export async function reconcileOrders(
       report.examined += orders.length;
       for (const order of orders) {
         try {
-          await reconcileOne(services, order, report);
+          await reconcileOne(services, order, report, expiredBefore);
         } catch (error) {
           services.logger.warn({ err: error, orderId: order.id }, 'could not reconcile an order');
         }
@@ -76,7 +87,13 @@ export async function reconcileOrders(
     }
   }
   await reconcileReversals(services, now - options.quietForMs, report);
-  if (report.paymentsSettled + report.jobsRequeued + report.reversalsSettled > 0) {
+  if (
+    report.paymentsSettled +
+      report.jobsRequeued +
+      report.reversalsSettled +
+      report.checkoutsExpired >
+    0
+  ) {
     services.logger.info(report, 'reconciled orders left behind');
   }
   return report;
@@ -86,13 +103,20 @@ async function reconcileOne(
   services: CommerceServices,
   order: Order,
   report: ReconcileReport,
+  expiredBefore: number,
 ): Promise<void> {
   switch (order.status) {
     case 'PENDING_PAYMENT':
     case 'PAYMENT_FAILED': {
       if (!order.payment) return;
+      const expired =
+        order.status === 'PENDING_PAYMENT' && Date.parse(order.placedAt) < expiredBefore;
+      if (expired) await cancelAbandonedPayment(services, order, order.payment.id);
       const settled = await settlePayment(services, order.payment.id);
-      if (settled && settled.status !== order.status) report.paymentsSettled += 1;
+      if (settled && settled.status !== order.status) {
+        if (expired && settled.status === 'PAYMENT_FAILED') report.checkoutsExpired += 1;
+        else report.paymentsSettled += 1;
+      }
       return;
     }
     case 'PAID':
@@ -147,5 +171,25 @@ async function reconcileReversals(
     } catch (error) {
       services.logger.warn({ err: error, paymentId }, 'could not reconcile a refund or dispute');
     }
+  }
+}
+
+/**
+ * Ends the payment of a checkout left unpaid past its expiry, so that it can no longer be paid
+ * and the order can fail (giving back its discount use). A payment that moved on meanwhile (paid
+ * at the last moment, being paid) refuses: the order is then settled by the payment as it is.
+ */
+async function cancelAbandonedPayment(
+  services: CommerceServices,
+  order: Order,
+  paymentId: string,
+): Promise<void> {
+  try {
+    await services.connectors.payments.cancelPayment(paymentId);
+  } catch (error) {
+    services.logger.info(
+      { orderId: order.id, paymentId, err: error },
+      'an expired checkout’s payment could not be cancelled; settled as it is',
+    );
   }
 }

@@ -157,6 +157,14 @@ export class StripePaymentConnector implements PaymentConnector {
     return toRefund(refund, args.paymentId);
   }
 
+  async cancelPayment(paymentId: string): Promise<void> {
+    await this.#http.post<StripePaymentIntent>('/v1/payment_intents/{id}/cancel', {
+      params: { id: paymentId },
+      form: { cancellation_reason: 'abandoned' },
+      headers: { 'idempotency-key': `abandoned-checkout:${paymentId}` },
+    });
+  }
+
   async getRefund(id: string): Promise<Refund | null> {
     try {
       const refund = await this.#http.get<StripeRefund>('/v1/refunds/{id}', { params: { id } });

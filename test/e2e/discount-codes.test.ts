@@ -6,6 +6,7 @@ import { newLearner, payWithSandboxCard, waitForOrderStatus } from '../support/c
 import { commerceOperation } from '../support/commerce-contract.js';
 import { commercetoolsAdmin, type CodeSpec } from '../support/discounts.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { stripeAdmin } from '../support/stripe-admin.js';
 
 const ML301 = demoSeat('course-v1:SandboxX+ML301+3T2026', 'verified'); // 149.00 USD
 const DS201 = demoSeat('course-v1:SandboxX+DS201+3T2026', 'verified'); // 99.00 USD
@@ -67,9 +68,10 @@ describe('discount codes', () => {
     skus: string[],
     discountCode: string | null,
     key = randomUUID(),
+    url = gw.url,
   ) {
     const response = await graphql<{ purchase: Purchased }>(
-      gw.url,
+      url,
       commerceOperation('PurchaseWithCode'),
       { input: { skus, idempotencyKey: key, discountCode } },
       { token },
@@ -345,5 +347,41 @@ describe('discount codes', () => {
   it('needs credentials to preview with a code', async () => {
     const response = await preview('', [ML301.sku], 'ANY');
     expect(errorCodes(response)).toEqual(['UNAUTHENTICATED']);
+  });
+
+  describe('held by a checkout left unpaid', () => {
+    let expiring: TestGateway;
+    beforeAll(async () => {
+      expiring = await startTestGateway({
+        CHECKOUT_EXPIRES_AFTER_SECONDS: '2',
+        RECONCILE_INTERVAL_SECONDS: '0.5',
+        RECONCILE_AFTER_SECONDS: '0',
+      });
+    });
+    afterAll(() => expiring?.close());
+
+    it('comes back once CHECKOUT_EXPIRES_AFTER_SECONDS have passed: the payment is cancelled at Stripe and the order fails', async () => {
+      const code = await (
+        await commercetoolsAdmin(expiring.sandbox)
+      ).createCode({ value: { type: 'relative', permyriad: 5000 }, maxApplications: 1 });
+      const [leaver, next, payer] = await Promise.all([newLearner(), newLearner(), newLearner()]);
+      const abandoned = await buy(leaver.token, [UX120.sku], code, randomUUID(), expiring.url);
+      expect(abandoned.userErrors).toEqual([]);
+      const whileHeld = await buy(next.token, [UX120.sku], code, randomUUID(), expiring.url);
+      expect(whileHeld.userErrors.map((error) => error.code)).toEqual(['DISCOUNT_CODE_USED_UP']);
+      // A checkout of the same age that was paid is left alone.
+      const paid = await buy(payer.token, [ML301.sku], null, randomUUID(), expiring.url);
+      expect(await payWithSandboxCard(expiring.sandbox, paid.payment!.id)).toBe(200);
+
+      await waitForOrderStatus(expiring.url, leaver.token, abandoned.order!.id, 'PAYMENT_FAILED');
+      const events = await stripeAdmin(expiring.sandbox).eventsOf(abandoned.payment!.id);
+      expect(events.map((event) => event.type)).toContain('payment_intent.canceled');
+      // Too late to pay it now; the use is free for the next learner.
+      expect(await payWithSandboxCard(expiring.sandbox, abandoned.payment!.id)).toBe(400);
+      const afterwards = await buy(next.token, [UX120.sku], code, randomUUID(), expiring.url);
+      expect(afterwards.userErrors).toEqual([]);
+      expect(afterwards.order?.discount?.code).toBe(code);
+      await waitForOrderStatus(expiring.url, payer.token, paid.order!.id, 'FULFILLED');
+    }, 30_000);
   });
 });

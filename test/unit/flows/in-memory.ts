@@ -228,6 +228,7 @@ export function inMemoryServices(plan: FlowsPlan) {
     createPayment: unused,
     parseWebhook: unused,
     checkReachable: unused,
+    cancelPayment: unused,
     getRefund: unused,
     getReversals: unused,
     listReversalEvents: unused,

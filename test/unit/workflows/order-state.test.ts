@@ -77,8 +77,9 @@ describe('the reconciler', () => {
     const memory = inMemoryServices(builtInFlows({ verified: 'enrollment' }));
     // PAID in the order system, but the process died before raising OrderPaid.
     const order = await paidOrder(memory.orders);
-    const first = await reconcileOrders(memory.services, { quietForMs: 0 });
-    const second = await reconcileOrders(memory.services, { quietForMs: 0 });
+    const settings = { quietForMs: 0, checkoutExpiresAfterMs: 86_400_000 };
+    const first = await reconcileOrders(memory.services, settings);
+    const second = await reconcileOrders(memory.services, settings);
     expect([first.jobsRequeued, second.jobsRequeued]).toEqual([1, 0]);
     await memory.drain();
     expect(memory.orders.orders.get(order.id)?.status).toBe('FULFILLED');
