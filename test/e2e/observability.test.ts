@@ -13,6 +13,7 @@ import {
   watchOrderStatus,
 } from '../support/commerce.js';
 import { deleteKeys } from '../support/gateway.js';
+import { waitFor } from '../support/redis-servers.js';
 import {
   startOtlpReceiver,
   type OtlpReceiver,
@@ -107,6 +108,12 @@ describe('following one purchase through traces and logs', () => {
     sandbox.lms!.injectFault({ status: 400, count: 1, ...ENROLL });
     expect(await payWithSandboxCard(sandbox, refused.payment!.id)).toBe(200);
     await waitForOrderStatus(gateway.url, refusedBuyer.token, refusedOrderId, 'FULFILLMENT_ERROR');
+    // The job's last attempt marks the order, then fails: its line comes a moment after.
+    await waitFor(
+      'the worker logging the job that failed for good',
+      () => Promise.resolve(worker.output().includes('order job failed for good')),
+      10_000,
+    );
   }, 60_000);
 
   afterAll(async () => {
