@@ -15,7 +15,7 @@ import {
   stripeError,
 } from './stripe-model.js';
 import { stripeListRoutes } from './stripe-lists.js';
-import type { StripeResult, StripeState } from './stripe-model.js';
+import type { PaymentIntent, StripeResult, StripeState } from './stripe-model.js';
 
 export { StripeState, stripeErrorBody } from './stripe-model.js';
 
@@ -134,6 +134,21 @@ export function stripeRoutes(
       message: `No such ${kind}: '${id}'`,
     });
 
+  /** A handler of the PaymentIntent the path names; 404 as Stripe answers when there is none. */
+  const onIntent =
+    (
+      handler: (
+        intent: PaymentIntent,
+        body: Record<string, unknown>,
+        key: string | null,
+      ) => StripeResult,
+    ) =>
+    (body: Record<string, unknown>, req: Request, key: string | null): StripeResult => {
+      const id = routeParam(req, 'id');
+      const intent = state.intents.get(id);
+      return intent ? handler(intent, body, key) : missing('payment_intent', id, 'intent');
+    };
+
   return (route) => {
     route('get', '/v1/payment_intents/:id', requireKey, (req, res) => {
       const id = routeParam(req, 'id');
@@ -153,34 +168,35 @@ export function stripeRoutes(
       'post',
       '/v1/payment_intents/:id/confirm',
       requireKey,
-      idempotent(ALLOWED_PARAMS.confirmPaymentIntent, (body, req, key) => {
-        const id = routeParam(req, 'id');
-        const intent = state.intents.get(id);
-        if (!intent) return missing('payment_intent', id, 'intent');
-        const outcome = confirmPaymentIntent(state, intent, body);
-        if (outcome.event) webhooks.emit(outcome.event, intent, key);
-        const dispute =
-          outcome.event === 'payment_intent.succeeded' && body.payment_method === DISPUTED_TEST_CARD
-            ? createDispute(state, intent)
-            : undefined;
-        // The bank's dispute comes after the payment, as in Stripe's test mode.
-        if (dispute) webhooks.emit('charge.dispute.created', dispute, null, DISPUTE_DELAY_MS);
-        return outcome.result;
-      }),
+      idempotent(
+        ALLOWED_PARAMS.confirmPaymentIntent,
+        onIntent((intent, body, key) => {
+          const outcome = confirmPaymentIntent(state, intent, body);
+          if (outcome.event) webhooks.emit(outcome.event, intent, key);
+          const dispute =
+            outcome.event === 'payment_intent.succeeded' &&
+            body.payment_method === DISPUTED_TEST_CARD
+              ? createDispute(state, intent)
+              : undefined;
+          // The bank's dispute comes after the payment, as in Stripe's test mode.
+          if (dispute) webhooks.emit('charge.dispute.created', dispute, null, DISPUTE_DELAY_MS);
+          return outcome.result;
+        }),
+      ),
     );
 
     route(
       'post',
       '/v1/payment_intents/:id/cancel',
       requireKey,
-      idempotent(ALLOWED_PARAMS.cancelPaymentIntent, (body, req, key) => {
-        const id = routeParam(req, 'id');
-        const intent = state.intents.get(id);
-        if (!intent) return missing('payment_intent', id, 'intent');
-        const outcome = cancelPaymentIntent(intent, body);
-        if (outcome.canceled) webhooks.emit('payment_intent.canceled', intent, key);
-        return outcome.result;
-      }),
+      idempotent(
+        ALLOWED_PARAMS.cancelPaymentIntent,
+        onIntent((intent, body, key) => {
+          const outcome = cancelPaymentIntent(intent, body);
+          if (outcome.canceled) webhooks.emit('payment_intent.canceled', intent, key);
+          return outcome.result;
+        }),
+      ),
     );
 
     route(
