@@ -5,7 +5,11 @@ import { looksSuccessful, type BenchOperation } from './operations.js';
 import { cpuRound } from './cpu-round.js';
 import { saturate } from './saturate.js';
 import { setLatency } from './sandbox-control.js';
-import { INSTRUMENTATION_NAMES } from '../../server/config.js';
+import {
+  INSTRUMENTATION_NAMES,
+  loadTelemetryConfig,
+  type InstrumentationName,
+} from '../../server/config.js';
 
 export interface TracingCost {
   name: string;
@@ -58,7 +62,7 @@ export async function measureTracingCost(options: {
    * The instrumentations the traced gateway loads (OTEL_NODE_ENABLED_INSTRUMENTATIONS); all if
    * unset. An empty list weighs the SDK alone: nothing is then exported, and that is expected.
    */
-  instrumentations?: readonly string[];
+  instrumentations?: readonly InstrumentationName[];
   operations: { op: BenchOperation; ratePerSecond: number }[];
   token: string;
   upstreamLatencyMs: number;
@@ -147,23 +151,27 @@ export async function measureTracingCost(options: {
 }
 
 /** The traced gateway's instrumentation settings: every one it has, less those not named. */
-function instrumentationEnvironment(names: readonly string[] | undefined): NodeJS.ProcessEnv {
+function instrumentationEnvironment(
+  names: readonly InstrumentationName[] | undefined,
+): NodeJS.ProcessEnv {
   if (names === undefined) return {};
   const unnamed = INSTRUMENTATION_NAMES.filter((name) => !names.includes(name));
   return unnamed.length === 0 ? {} : { OTEL_NODE_DISABLED_INSTRUMENTATIONS: unnamed.join(',') };
 }
 
-/** --instrumentations: names from INSTRUMENTATION_NAMES, comma-separated, or none. */
-export function parseInstrumentations(value: string): string[] {
+/**
+ * --instrumentations: `none`, or names read exactly as the gateway reads
+ * OTEL_NODE_ENABLED_INSTRUMENTATIONS, so a name it would refuse is refused here, before any run.
+ */
+export function parseInstrumentations(value: string): readonly InstrumentationName[] {
   if (value === 'none') return [];
-  const names = value.split(',').map((name) => name.trim());
-  const unknown = names.filter(
-    (name) => !(INSTRUMENTATION_NAMES as readonly string[]).includes(name),
-  );
-  if (unknown.length > 0) {
-    throw new Error(
-      `--instrumentations: no instrumentation named ${unknown.join(', ')} (there are ${INSTRUMENTATION_NAMES.join(', ')}, or none)`,
-    );
+  try {
+    const settings = loadTelemetryConfig({
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1',
+      OTEL_NODE_ENABLED_INSTRUMENTATIONS: value,
+    });
+    return [...(settings?.instrumentations ?? [])];
+  } catch (error) {
+    throw new Error(`--instrumentations ${value}: ${(error as Error).message}`);
   }
-  return names;
 }
