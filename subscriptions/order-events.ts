@@ -42,8 +42,7 @@ export function createOrderEventPublisher(redis: Redis | Cluster, keyPrefix: str
   return {
     async publish(order) {
       const message = JSON.stringify(toStatusEvent(order));
-      // Not redis.pipeline(): on a connection BullMQ shares, each pipeline copies its ~60 script
-      // commands. The connection auto-pipelines, so both still go to Redis in one write.
+      // The commands connection auto-pipelines (on one server or Sentinel): both go in one write.
       await Promise.all([
         send(orderChannel(keyPrefix, order.id), message),
         send(ownerChannel(keyPrefix, order.ownerId), message),

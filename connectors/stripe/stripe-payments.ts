@@ -158,10 +158,12 @@ export class StripePaymentConnector implements PaymentConnector {
   }
 
   async cancelPayment(paymentId: string): Promise<void> {
+    // No Idempotency-Key: cancelling is idempotent by itself (a second call is refused, and the
+    // caller settles by the payment as it is), and Stripe would replay a refusal (the payment was
+    // processing) for a day to the next round's attempt, when the payment may be cancellable.
     await this.#http.post<StripePaymentIntent>('/v1/payment_intents/{id}/cancel', {
       params: { id: paymentId },
       form: { cancellation_reason: 'abandoned' },
-      headers: { 'idempotency-key': `abandoned-checkout:${paymentId}` },
     });
   }
 
