@@ -48,6 +48,8 @@ export interface GatewayConfig {
   metricsPort: number | null;
   /** A paid order not fulfilled after this long needs attention (ordersNeedingAttention). */
   attentionAfterMs: number;
+  /** The execution of a GraphQL document that compiles it with graphql-jit; 0: never compile. */
+  graphqlCompileAfterRuns: number;
   flows: FlowsConfig;
   /** Outbound mail (receipts): SMTP_URL, or null where the sandbox's SMTP server serves. */
   mail: { smtpUrl: string | null; from: string };
@@ -271,6 +273,7 @@ const environmentSchema = z.object({
     .min(1)
     .max(30 * 86_400)
     .default(900),
+  GRAPHQL_COMPILE_AFTER_RUNS: z.coerce.number().int().min(0).max(1_000_000).default(3),
   FLOWS_CONFIG: z.string().min(1).optional(),
   SMTP_URL: z.url({ protocol: /^smtps?$/ }).optional(),
   MAIL_FROM: z.string().min(3).default('Open edX receipts <receipts@localhost>'),
@@ -489,6 +492,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     routerSecret: env.ROUTER_SECRET ?? null,
     metricsPort: env.METRICS_PORT ?? null,
     attentionAfterMs: Math.round(env.ATTENTION_AFTER_SECONDS * 1000),
+    graphqlCompileAfterRuns: env.GRAPHQL_COMPILE_AFTER_RUNS,
     jobs: {
       workerInProcess: env.RUN_WORKER,
       concurrency: env.WORKER_CONCURRENCY,

@@ -18,7 +18,13 @@ import { buildResolvers } from '../resolvers/index.js';
 import { loadTypeDefs } from '../schema/index.js';
 import { ADMIN_CONSOLE_PATH, createAdminConsole } from './admin-console.js';
 import { createAuthenticator } from './auth.js';
-import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
+import { compiledExecutionGateway } from './compiled-execution.js';
+import {
+  loadTelemetryConfig,
+  type GatewayConfig,
+  type RedisTarget,
+  type UpstreamsConfig,
+} from './config.js';
 import {
   boundConnectionsPerClient,
   refuseDeclaredOversize,
@@ -104,7 +110,13 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   const formatError = createErrorFormatter({ logger, exposeStackTraces: !production });
   const apollo = new ApolloServer<GatewayContext>({
-    schema,
+    // The schema, executed by graphql-jit once a document recurs (server/compiled-execution.ts).
+    gateway: compiledExecutionGateway(schema, {
+      compileAfterRuns: config.graphqlCompileAfterRuns,
+      onCompile: metrics.recordCompile,
+      // The SDK reads the process's environment (server/telemetry.ts), and so does this.
+      traced: loadTelemetryConfig()?.instrumentations.has('graphql') ?? false,
+    }),
     logger,
     // Shutdown is ours (server/main.ts): sockets, then HTTP, then the worker and Redis.
     stopOnTerminationSignals: false,

@@ -1,6 +1,7 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
 import type { OrderQueueMetrics } from '../jobs/queue-metrics.js';
+import type { CompileOutcome } from './compiled-execution.js';
 import type { JobMetrics } from '../jobs/order-worker.js';
 import type { OrderStatusFeed } from '../workflows/services.js';
 
@@ -59,6 +60,12 @@ export function createMetrics() {
     labelNames: ['type', 'outcome'],
     registers,
   });
+  const documentsCompiled = new Counter({
+    name: 'gateway_graphql_documents_compiled_total',
+    help: 'GraphQL documents compiled by graphql-jit after recurring, and those it could not compile',
+    labelNames: ['outcome'],
+    registers,
+  });
   const activeSubscriptions = new Gauge({
     name: 'gateway_active_subscriptions',
     help: 'GraphQL subscriptions being served by this process',
@@ -104,6 +111,9 @@ export function createMetrics() {
           event.statusCode === null ? 'none' : String(event.statusCode),
         )
         .observe(event.durationMs / 1000);
+    },
+    recordCompile: (outcome: CompileOutcome): void => {
+      documentsCompiled.labels(outcome).inc();
     },
     recordWebhook: (type: string, outcome: string): void => {
       webhookEvents.labels(type, outcome).inc();

@@ -70,6 +70,8 @@ describe('following one purchase through traces and logs', () => {
       OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_BSP_SCHEDULE_DELAY: '100',
+      // The purchase runs compiled, as a recurring document does: its span is the gateway's own.
+      GRAPHQL_COMPILE_AFTER_RUNS: '1',
     };
     const target = { sandbox, keyPrefix };
     gateway = await startGatewayProcess(target, {

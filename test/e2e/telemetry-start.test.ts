@@ -111,10 +111,47 @@ describe('tracing set up from OTEL_* variables', () => {
     expect(receiver.bodies.some(({ body }) => body.includes(unsampled))).toBe(false);
   });
 
+  it('gives a compiled run the execute span an interpreted run gets', async () => {
+    gateway = await restartTraced({
+      OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+      GRAPHQL_COMPILE_AFTER_RUNS: '2',
+    });
+    // The first run is graphql-js's (the GraphQL instrumentation's span); the second compiles.
+    const executeSpans = [];
+    for (const run of ['interpreted', 'compiled']) {
+      const requestId = `${run}-${randomUUID()}`;
+      const response = await fetch(`${gateway.url}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+        body: JSON.stringify({ query: 'query Twice { __typename }' }),
+      });
+      expect(response.status).toBe(200);
+      const deadline = Date.now() + 10_000;
+      const server = () =>
+        receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
+      while (!server()) {
+        if (Date.now() > deadline) throw new Error(`the ${run} request's span was not exported`);
+        await sleep(100);
+      }
+      const inTrace = receiver.spans.filter((span) => span.traceId === server()!.traceId);
+      const execute = inTrace.filter((span) => span.name === 'query Twice');
+      expect(execute, `${run}: one execute span`).toHaveLength(1);
+      executeSpans.push(execute[0]!);
+    }
+    for (const span of executeSpans) {
+      expect(span.attributes).toMatchObject({
+        'graphql.operation.type': 'query',
+        'graphql.operation.name': 'Twice',
+      });
+    }
+  });
+
   it('loads only the instrumentations OTEL_NODE_DISABLED_INSTRUMENTATIONS leaves', async () => {
     gateway = await restartTraced({
       OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
       OTEL_NODE_DISABLED_INSTRUMENTATIONS: 'graphql',
+      // Compiled at once: a compiled run makes no execute span either.
+      GRAPHQL_COMPILE_AFTER_RUNS: '1',
     });
     const requestId = `partial-${randomUUID()}`;
     const response = await fetch(`${gateway.url}/graphql`, {

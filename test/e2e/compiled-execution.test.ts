@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { demoOrdersOf, demoSeat } from '../../sandbox/demo-data.js';
+import {
+  contractOperation,
+  errorCodes,
+  graphql,
+  tokenFor,
+  type GraphQLResponse,
+  type RequestOptions,
+} from '../support/client.js';
+import { startTestGateway, type TestGateway } from '../support/gateway.js';
+
+const COMPILED = 'gateway_graphql_documents_compiled_total{outcome="compiled"}';
+
+/** The counter's value in a scrape, 0 when absent. */
+function compiledCount(metrics: string): number {
+  const line = metrics.split('\n').find((text) => text.startsWith(`${COMPILED} `));
+  return line ? Number(line.slice(COMPILED.length + 1)) : 0;
+}
+
+interface Case {
+  name: string;
+  query: string;
+  variables: Record<string, unknown>;
+  options?: () => Promise<RequestOptions>;
+  /** The error code every answer carries; none when the answer is data alone. */
+  errorCode?: string;
+}
+
+const asAlice = async () => ({ token: await tokenFor('alice') });
+
+// Documents unlike the contract's, for what graphql-jit compiles its own way: aliases, inline
+// fragments, directives, __typename, abstract types and lists of them.
+const SHAPES = `
+  query Shapes($withRuns: Boolean!, $skip: Boolean!) {
+    first: courses(first: 2) {
+      edges { node { __typename key ... on Course @include(if: $withRuns) { runs { key } } } }
+    }
+    second: courses(first: 1, search: "python") { totalCount title: __typename }
+    skipped: courses(first: 1) @skip(if: $skip) { totalCount }
+  }
+`;
+const ENTITIES = `
+  query Entities($representations: [_Any!]!) {
+    _entities(representations: $representations) {
+      __typename
+      ... on Product { sku mode price { amount currencyCode } }
+      ... on Course { key title }
+      ... on Order { id number status }
+    }
+  }
+`;
+
+describe('GraphQL documents compiled once they recur', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ GRAPHQL_COMPILE_AFTER_RUNS: '3' });
+  });
+  afterAll(() => gw.close());
+
+  const scrape = async () => compiledCount(await (await fetch(gw.gateway.metricsUrl)).text());
+  const seat = demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified');
+  const cases: Case[] = [
+    {
+      name: 'MyOrders',
+      query: contractOperation('MyOrders'),
+      variables: { first: 20 },
+      options: asAlice,
+    },
+    { name: 'CourseCatalog', query: contractOperation('CourseCatalog'), variables: { first: 10 } },
+    {
+      name: 'OrderById of one’s own order',
+      query: contractOperation('OrderById'),
+      variables: { id: demoOrdersOf('alice')[0]!.id },
+      options: asAlice,
+    },
+    {
+      name: 'CheckoutPreview',
+      query: contractOperation('CheckoutPreview'),
+      variables: { skus: [seat.sku] },
+      options: asAlice,
+    },
+    {
+      name: 'aliases, fragments and directives',
+      query: SHAPES,
+      variables: { withRuns: true, skip: false },
+    },
+    {
+      name: '_entities of several types',
+      query: ENTITIES,
+      variables: {
+        representations: [
+          { __typename: 'Product', sku: seat.sku },
+          { __typename: 'Course', key: 'SandboxX+PY101' },
+          { __typename: 'Order', id: demoOrdersOf('alice')[0]!.id },
+        ],
+      },
+      options: asAlice,
+    },
+    // Errors: raised by a resolver, refused by the schema's types, refused by a resolver's check.
+    {
+      name: 'MyEnrollments without credentials',
+      query: contractOperation('MyEnrollments'),
+      variables: {},
+      errorCode: 'UNAUTHENTICATED',
+    },
+    {
+      name: 'another learner’s order (null, no error)',
+      query: contractOperation('OrderById'),
+      variables: { id: demoOrdersOf('bob')[0]!.id },
+      options: asAlice,
+    },
+    {
+      name: 'a page size out of range',
+      query: contractOperation('CourseCatalog'),
+      variables: { first: 0 },
+      errorCode: 'BAD_USER_INPUT',
+    },
+    {
+      name: 'a variable of the wrong type',
+      query: SHAPES,
+      variables: { withRuns: 'yes', skip: false },
+      errorCode: 'BAD_USER_INPUT',
+    },
+    {
+      name: 'a required variable missing',
+      query: contractOperation('CourseCatalog'),
+      variables: {},
+      errorCode: 'BAD_USER_INPUT',
+    },
+  ];
+
+  cases.forEach((testCase, index) => {
+    it(`answers ${testCase.name} the same compiled as interpreted`, async () => {
+      const options = (await testCase.options?.()) ?? {};
+      // A document of its own (Apollo caches documents by their text), so its first runs are
+      // graphql-js's: the first two, then the third compiles and the fourth reuses the compiled.
+      const query = `${testCase.query}\n# case ${index}`;
+      const answers: GraphQLResponse[] = [];
+      for (let run = 0; run < 4; run++) {
+        answers.push(await graphql(gw.url, query, testCase.variables, options));
+      }
+      const [interpreted, ...rest] = answers.map(({ status, body }) => ({ status, body }));
+      expect(errorCodes(answers[0]!)).toEqual(testCase.errorCode ? [testCase.errorCode] : []);
+      for (const answer of rest) expect(answer).toEqual(interpreted);
+    });
+  });
+
+  it('compiles a document on its third run, once, and counts it', async () => {
+    const query = 'query CompileCount { courses(first: 1) { totalCount } }';
+    const before = await scrape();
+    for (let run = 1; run <= 5; run++) {
+      const response = await graphql(gw.url, query);
+      expect(response.body.errors).toBeUndefined();
+      expect(await scrape()).toBe(before + (run >= 3 ? 1 : 0));
+    }
+  });
+});
+
+describe('GRAPHQL_COMPILE_AFTER_RUNS=0', () => {
+  let gw: TestGateway;
+  beforeAll(async () => {
+    gw = await startTestGateway({ GRAPHQL_COMPILE_AFTER_RUNS: '0' });
+  });
+  afterAll(() => gw.close());
+
+  it('never compiles: graphql-js runs every request', async () => {
+    const query = contractOperation('CourseCatalog');
+    for (let run = 0; run < 5; run++) {
+      const response = await graphql(gw.url, query, { first: 3 });
+      expect(response.body.errors).toBeUndefined();
+    }
+    expect(compiledCount(await (await fetch(gw.gateway.metricsUrl)).text())).toBe(0);
+  });
+});
