@@ -12,6 +12,7 @@
  *
  * Apollo Server 5 takes an executor only through its gateway interface: this object is such a
  * gateway, serving one fixed schema. Subscriptions do not pass through it (graphql-ws runs them).
+ * Documents holding a string literal are never compiled: see holdsStringLiteral.
  */
 import type {
   GatewayExecutor,
@@ -20,8 +21,10 @@ import type {
 } from '@apollo/server-gateway-interface';
 import { SpanStatusCode, trace } from '@opentelemetry/api';
 import {
+  BREAK,
   execute,
   GraphQLError,
+  visit,
   type DocumentNode,
   type ExecutionResult,
   type GraphQLSchema,
@@ -29,7 +32,7 @@ import {
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 
-export type CompileOutcome = 'compiled' | 'not_compilable';
+export type CompileOutcome = 'compiled' | 'not_compilable' | 'string_literals';
 
 export interface CompiledExecutionOptions {
   /** The execution of a document that compiles it; 0: never compile. */
@@ -82,6 +85,11 @@ export function compiledExecutionGateway(
     if (runs.compiled !== undefined) return runs.compiled;
     runs.runs += 1;
     if (runs.runs < compileAfterRuns) return null;
+    if (holdsStringLiteral(document)) {
+      runs.compiled = null;
+      onCompile?.('string_literals');
+      return null;
+    }
     const compiled = compileQuery(schema, document, operationName ?? undefined);
     runs.compiled = isCompiledQuery(compiled) ? compiled : null;
     onCompile?.(runs.compiled ? 'compiled' : 'not_compilable');
@@ -164,4 +172,24 @@ export function asGraphQLJsError(error: GraphQLError): GraphQLError {
   // graphql-js computes locations from the AST nodes, which graphql-jit does not keep.
   (remade as { locations: GraphQLError['locations'] }).locations = error.locations;
   return remade;
+}
+
+/**
+ * Whether the document holds a string literal anywhere (an argument, a variable's default, inside
+ * a list or an input object). Such a document is never compiled: graphql-jit 0.8 writes literal
+ * arguments into the code it generates with JSON.stringify and then turns any string starting
+ * with its (public) date marker back into `new Date(…)` code, so a string literal can carry code
+ * of the client's choosing into the compiled function (test/e2e/compiled-execution.test.ts has
+ * such a document). Values in variables never reach the generated code, and front ends send
+ * their values as variables, so their documents still compile.
+ */
+export function holdsStringLiteral(document: DocumentNode): boolean {
+  let found = false;
+  visit(document, {
+    StringValue() {
+      found = true;
+      return BREAK;
+    },
+  });
+  return found;
 }

@@ -62,7 +62,7 @@ export function createMetrics() {
   });
   const documentsCompiled = new Counter({
     name: 'gateway_graphql_documents_compiled_total',
-    help: 'GraphQL documents compiled by graphql-jit after recurring, and those it could not compile',
+    help: 'Recurring GraphQL documents: compiled by graphql-jit, not compilable, or left to graphql-js for holding string literals',
     labelNames: ['outcome'],
     registers,
   });

@@ -32,11 +32,11 @@ const asAlice = async () => ({ token: await tokenFor('alice') });
 // Documents unlike the contract's, for what graphql-jit compiles its own way: aliases, inline
 // fragments, directives, __typename, abstract types and lists of them.
 const SHAPES = `
-  query Shapes($withRuns: Boolean!, $skip: Boolean!) {
+  query Shapes($withRuns: Boolean!, $skip: Boolean!, $search: String) {
     first: courses(first: 2) {
       edges { node { __typename key ... on Course @include(if: $withRuns) { runs { key } } } }
     }
-    second: courses(first: 1, search: "python") { totalCount title: __typename }
+    second: courses(first: 1, search: $search) { totalCount title: __typename }
     skipped: courses(first: 1) @skip(if: $skip) { totalCount }
   }
 `;
@@ -83,7 +83,7 @@ describe('GraphQL documents compiled once they recur', () => {
     {
       name: 'aliases, fragments and directives',
       query: SHAPES,
-      variables: { withRuns: true, skip: false },
+      variables: { withRuns: true, skip: false, search: 'python' },
     },
     {
       name: '_entities of several types',
@@ -144,6 +144,30 @@ describe('GraphQL documents compiled once they recur', () => {
       expect(errorCodes(answers[0]!)).toEqual(testCase.errorCode ? [testCase.errorCode] : []);
       for (const answer of rest) expect(answer).toEqual(interpreted);
     });
+  });
+
+  it('never compiles a document holding a string literal, which could carry code into it', async () => {
+    // graphql-jit 0.8.9 writes literal arguments into its generated code, then turns a string
+    // that starts with its date marker into `new Date(…)`: this one adds a computed key to an
+    // object literal there, whose expression sets a global when the compiled function runs.
+    const marker = `compiled_injection_${process.pid}`;
+    const payload = `__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d0),[globalThis.${marker}=1]:(0`;
+    const query = `query Injection { courses(first: 1, search: ${JSON.stringify(payload)}) { totalCount } }`;
+    const counted = async () => {
+      const text = await (await fetch(gw.gateway.metricsUrl)).text();
+      const line = text
+        .split('\n')
+        .find((l) =>
+          l.startsWith('gateway_graphql_documents_compiled_total{outcome="string_literals"} '),
+        );
+      return line ? Number(line.split(' ')[1]) : 0;
+    };
+    const before = await counted();
+    const answers = [];
+    for (let run = 0; run < 4; run++) answers.push((await graphql(gw.url, query)).body);
+    expect((globalThis as Record<string, unknown>)[marker]).toBeUndefined();
+    for (const answer of answers) expect(answer).toEqual(answers[0]);
+    expect(await counted()).toBe(before + 1);
   });
 
   it('compiles a document on its third run, once, and counts it', async () => {
