@@ -42,6 +42,7 @@ import { createQueueMetrics } from '../jobs/queue-metrics.js';
 import { createMetrics } from './metrics.js';
 import { rateLimitedErrorLog } from './redis-connections.js';
 import { routerOnlyServicePlugin } from './router-access.js';
+import { subscriptionsOverWebSocketOnly } from './http-subscriptions.js';
 import { serveMetrics, startMetricsServer } from './metrics-endpoint.js';
 import { operationLogPlugin } from './operation-log.js';
 import { requestIdOf, requestIds } from './request-id.js';
@@ -139,6 +140,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
       routerOnlyServicePlugin({ routerSecret: config.routerSecret, production }),
+      subscriptionsOverWebSocketOnly,
       operationLogPlugin,
     ],
   });

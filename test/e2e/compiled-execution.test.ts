@@ -105,6 +105,19 @@ describe('GraphQL documents compiled once they recur', () => {
       errorCode: 'UNAUTHENTICATED',
     },
     {
+      name: 'a mutation answered with a user error',
+      query: contractOperation('RefundOrder'),
+      variables: { input: { orderId: 'no-such-order', idempotencyKey: 'compiled-refund' } },
+      options: asAlice,
+    },
+    {
+      name: 'a subscription sent over HTTP',
+      query: contractOperation('OrderStatus'),
+      variables: { orderId: demoOrdersOf('alice')[0]!.id },
+      options: asAlice,
+      errorCode: 'BAD_USER_INPUT',
+    },
+    {
       name: 'another learner’s order (null, no error)',
       query: contractOperation('OrderById'),
       variables: { id: demoOrdersOf('bob')[0]!.id },

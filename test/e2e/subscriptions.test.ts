@@ -129,6 +129,23 @@ describe('WebSocket security', () => {
   });
   afterAll(() => gw.close());
 
+  it('refuses a subscription POSTed over HTTP with 400, saying where subscriptions are', async () => {
+    const response = await graphql(
+      gw.url,
+      ORDER_STATUS,
+      { orderId: aliceOrder },
+      { token: await tokenFor('alice') },
+    );
+    expect(response.status).toBe(400);
+    expect(response.body.data).toBeUndefined();
+    expect(response.body.errors).toEqual([
+      {
+        message: 'Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP.',
+        extensions: { code: 'BAD_USER_INPUT' },
+      },
+    ]);
+  });
+
   it('refuses a connection without credentials: closed 4403, no data', async () => {
     const watched = watch(gw.url, ORDER_STATUS, { orderId: aliceOrder });
     await watched.done;
