@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin, BaseContext } from '@apollo/server';
-import { GraphQLError } from 'graphql';
+import { GraphQLError, OperationTypeNode } from 'graphql';
 
 /**
  * A subscription POSTed to /graphql is refused with 400 and a message saying where subscriptions
@@ -10,7 +10,7 @@ export const subscriptionsOverWebSocketOnly: ApolloServerPlugin<BaseContext> = {
   requestDidStart() {
     return Promise.resolve({
       didResolveOperation({ operation }) {
-        if (operation?.operation !== 'subscription') return Promise.resolve();
+        if (operation?.operation !== OperationTypeNode.SUBSCRIPTION) return Promise.resolve();
         throw new GraphQLError(
           'Subscriptions are served over WebSocket (graphql-ws) at /graphql, not over HTTP.',
           { extensions: { code: 'BAD_REQUEST', http: { status: 400 } } },
