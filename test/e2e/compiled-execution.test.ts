@@ -1,3 +1,4 @@
+import { getIntrospectionQuery } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoOrdersOf, demoSeat } from '../../sandbox/demo-data.js';
 import {
@@ -103,6 +104,11 @@ describe('GraphQL documents compiled once they recur', () => {
       query: contractOperation('MyEnrollments'),
       variables: {},
       errorCode: 'UNAUTHENTICATED',
+    },
+    {
+      name: 'the introspection query GraphiQL sends',
+      query: getIntrospectionQuery(),
+      variables: {},
     },
     {
       name: 'a mutation answered with a user error',
