@@ -1,12 +1,5 @@
-import {
-  context,
-  propagation,
-  ROOT_CONTEXT,
-  SpanKind,
-  SpanStatusCode,
-  trace,
-  type Span,
-} from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, SpanKind, trace, type Span } from '@opentelemetry/api';
+import { endSpanAfter } from '../server/spans.js';
 
 /** W3C trace context (`traceparent`, `tracestate`) as carried in a job's data. */
 export type JobTraceContext = Record<string, string>;
@@ -48,16 +41,6 @@ export function runInJobSpan<T>(
       },
     },
     parent,
-    async (span) => {
-      try {
-        return await run(span);
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    (span) => endSpanAfter(span, () => run(span)),
   );
 }

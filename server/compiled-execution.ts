@@ -19,7 +19,7 @@ import type {
   GatewayGraphQLRequestContext,
   GatewayInterface,
 } from '@apollo/server-gateway-interface';
-import { SpanStatusCode, trace } from '@opentelemetry/api';
+import { trace } from '@opentelemetry/api';
 import {
   BREAK,
   execute,
@@ -31,6 +31,7 @@ import {
   type OperationDefinitionNode,
 } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
+import { endSpanAfter } from './spans.js';
 
 export type CompileOutcome = 'compiled' | 'not_compilable' | 'string_literals';
 
@@ -143,18 +144,8 @@ function runTraced(
         ...(name ? { 'graphql.operation.name': name } : {}),
       },
     },
-    async (span) => {
-      try {
-        // Errors in the result leave the status alone, as the instrumentation leaves it.
-        return await run();
-      } catch (error) {
-        span.recordException(error instanceof Error ? error : String(error));
-        span.setStatus({ code: SpanStatusCode.ERROR });
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
+    // Errors in the result leave the status alone, as the instrumentation leaves it.
+    (span) => endSpanAfter(span, run),
   );
 }
 
