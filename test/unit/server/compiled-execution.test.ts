@@ -1,6 +1,10 @@
-import { parse } from 'graphql';
+import type { GatewayGraphQLRequestContext } from '@apollo/server-gateway-interface';
+import { buildSchema, parse, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { holdsStringLiteral } from '../../../server/compiled-execution.js';
+import {
+  compiledExecutionGateway,
+  holdsStringLiteral,
+} from '../../../server/compiled-execution.js';
 
 describe('holdsStringLiteral', () => {
   it.each([
@@ -34,5 +38,51 @@ describe('holdsStringLiteral', () => {
       }
     `;
     expect(holdsStringLiteral(parse(query))).toBe(false);
+  });
+});
+
+describe('compiledExecutionGateway', () => {
+  const schema = buildSchema('type Query { double(n: Int!): Int! }');
+  schema.getQueryType()!.getFields()['double']!.resolve = (_source, args: { n: number }) =>
+    args.n * 2;
+
+  async function startExecutor(options: { compileAfterRuns: number; maxCompiled?: number }) {
+    const outcomes: string[] = [];
+    const gateway = compiledExecutionGateway(schema, {
+      ...options,
+      traced: false,
+      onCompile: (outcome) => outcomes.push(outcome),
+    });
+    const { executor } = await gateway.load({ apollo: {} });
+    const run = (document: DocumentNode, variables: Record<string, unknown> = {}) =>
+      executor!({
+        document,
+        operationName: null,
+        operation: document.definitions[0] as OperationDefinitionNode,
+        request: { variables },
+        context: {},
+      } as unknown as GatewayGraphQLRequestContext);
+    return { outcomes, run };
+  }
+
+  it('keeps at most maxCompiled operations: one pushed out is compiled again when it recurs', async () => {
+    const { outcomes, run } = await startExecutor({ compileAfterRuns: 1, maxCompiled: 2 });
+    const [a, b, c] = [1, 2, 3].map((n) => parse(`{ double(n: ${n}) }`));
+    for (const document of [a!, b!, a!, b!]) await run(document);
+    expect(outcomes).toEqual(['compiled', 'compiled']);
+    await run(c!); // a, least recently used, goes
+    await run(b!);
+    expect(outcomes).toEqual(['compiled', 'compiled', 'compiled']);
+    expect(await run(a!)).toEqual({ data: { double: 2 } });
+    expect(outcomes).toEqual(['compiled', 'compiled', 'compiled', 'compiled']);
+  });
+
+  it('answers from graphql-js until the run that compiles, and after it from the compiled', async () => {
+    const { outcomes, run } = await startExecutor({ compileAfterRuns: 3 });
+    const document = parse('query ($n: Int!) { double(n: $n) }');
+    for (let n = 1; n <= 4; n++) {
+      expect(await run(document, { n })).toEqual({ data: { double: 2 * n } });
+      expect(outcomes).toEqual(n >= 3 ? ['compiled'] : []);
+    }
   });
 });
