@@ -40,6 +40,28 @@ describe('tracing set up from OTEL_* variables', () => {
     );
   };
 
+  /**
+   * POSTs the query with a request id of its own and waits for the export of its server span:
+   * the spans of its trace, which end before that one, were exported by then too.
+   */
+  const spansOfRequest = async (query: string) => {
+    const requestId = randomUUID();
+    const response = await fetch(`${gateway!.url}/graphql`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
+      body: JSON.stringify({ query }),
+    });
+    expect(response.status).toBe(200);
+    const deadline = Date.now() + 10_000;
+    const server = () =>
+      receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
+    while (!server()) {
+      if (Date.now() > deadline) throw new Error(`the server span of ${query} was not exported`);
+      await sleep(100);
+    }
+    return receiver.spans.filter((span) => span.traceId === server()!.traceId);
+  };
+
   it('exports OTLP/HTTP protobuf, continuing the trace of an incoming traceparent', async () => {
     gateway = await restartTraced({ OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
     const traceId = randomBytes(16);
@@ -119,21 +141,7 @@ describe('tracing set up from OTEL_* variables', () => {
     // The first run is graphql-js's (the GraphQL instrumentation's span); the second compiles.
     const executeSpans = [];
     for (const run of ['interpreted', 'compiled']) {
-      const requestId = `${run}-${randomUUID()}`;
-      const response = await fetch(`${gateway.url}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-        body: JSON.stringify({ query: 'query Twice { __typename }' }),
-      });
-      expect(response.status).toBe(200);
-      const deadline = Date.now() + 10_000;
-      const server = () =>
-        receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
-      while (!server()) {
-        if (Date.now() > deadline) throw new Error(`the ${run} request's span was not exported`);
-        await sleep(100);
-      }
-      const inTrace = receiver.spans.filter((span) => span.traceId === server()!.traceId);
+      const inTrace = await spansOfRequest('query Twice { __typename }');
       const execute = inTrace.filter((span) => span.name === 'query Twice');
       expect(execute, `${run}: one execute span`).toHaveLength(1);
       executeSpans.push(execute[0]!);
@@ -153,22 +161,8 @@ describe('tracing set up from OTEL_* variables', () => {
       // Compiled at once: a compiled run makes no execute span either.
       GRAPHQL_COMPILE_AFTER_RUNS: '1',
     });
-    const requestId = `partial-${randomUUID()}`;
-    const response = await fetch(`${gateway.url}/graphql`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-request-id': requestId },
-      body: JSON.stringify({ query: 'query Named { __typename }' }),
-    });
-    expect(response.status).toBe(200);
-    const deadline = Date.now() + 10_000;
-    let server = receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
-    while (!server) {
-      if (Date.now() > deadline) throw new Error("the request's server span was not exported");
-      await sleep(100);
-      server = receiver.spans.find((span) => span.attributes['http.request.id'] === requestId);
-    }
-    // Parse, validate and execute spans would have ended, and been exported, before this one.
-    const inTrace = receiver.spans.filter((span) => span.traceId === server.traceId);
+    const inTrace = await spansOfRequest('query Named { __typename }');
+    // Parse, validate and execute spans would have ended, and been exported, before the POST.
     expect(inTrace.map((span) => span.name)).toEqual(['POST']);
   });
 
