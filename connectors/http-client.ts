@@ -25,6 +25,11 @@ export interface HttpClientOptions {
   /** The longest one attempt (answer included) may take. */
   timeoutMs: number;
   headers?: Record<string, string>;
+  /**
+   * Sent as `User-Agent` (`commerce-gateway` unless given), so an upstream's logs and support
+   * can tell the gateway's calls apart.
+   */
+  userAgent?: string;
   onRequest?: OnUpstreamRequest;
   /** The longest `Retry-After` worth waiting for; beyond it the call fails without retrying. */
   maxRetryAfterMs?: number;
@@ -79,7 +84,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
   const pathPrefix = base.pathname.replace(/\/+$/, '');
   // Connecting counts against the attempt's time too (undici would otherwise wait 10 s).
   const pool = new Pool(base.origin, { connect: { timeout: timeoutMs } });
-  const baseHeaders: Record<string, string> = { accept: 'application/json', ...options.headers };
+  const baseHeaders: Record<string, string> = {
+    accept: 'application/json',
+    'user-agent': options.userAgent ?? 'commerce-gateway',
+    ...options.headers,
+  };
 
   async function attempt(
     method: Method,

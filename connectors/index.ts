@@ -73,6 +73,8 @@ export interface ConnectorOptions {
   keyPrefix: string;
   timeoutMs: number;
   catalogCacheTtlSeconds: number;
+  /** The `User-Agent` of every upstream call, e.g. `commerce-gateway/0.1.0`. */
+  userAgent?: string;
   onRequest?: OnUpstreamRequest;
 }
 
@@ -80,8 +82,12 @@ export function createConnectors(
   settings: ConnectorSettings,
   options: ConnectorOptions,
 ): Connectors {
-  const { redis, keyPrefix, timeoutMs, onRequest } = options;
-  const common = { timeoutMs, ...(onRequest ? { onRequest } : {}) };
+  const { redis, keyPrefix, timeoutMs, userAgent, onRequest } = options;
+  const common = {
+    timeoutMs,
+    ...(userAgent ? { userAgent } : {}),
+    ...(onRequest ? { onRequest } : {}),
+  };
   const ct = settings.commercetools;
 
   const discovery = createHttpClient({

@@ -10,6 +10,7 @@ import { createOrderEventPublisher } from '../subscriptions/order-events.js';
 import { createRedisPurchaseRegistry } from '../workflows/purchase-registry.js';
 import type { CommerceServices } from '../workflows/services.js';
 import type { GatewayConfig, RedisTarget, UpstreamsConfig } from './config.js';
+import { gatewayUserAgent } from './project-root.js';
 import {
   createRedisConnections,
   type RedisClient,
@@ -64,6 +65,7 @@ export function createCommerceRuntime(options: {
       keyPrefix: prefix,
       timeoutMs: config.upstreamTimeoutMs,
       catalogCacheTtlSeconds: config.catalogCacheTtlSeconds,
+      userAgent: gatewayUserAgent(),
       ...(options.onUpstreamRequest ? { onRequest: options.onUpstreamRequest } : {}),
     },
   );

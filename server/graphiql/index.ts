@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Router } from 'express';
 import type { Request } from 'express';
+import { findProjectRoot } from '../project-root.js';
 import { DEFAULT_QUERY, DEFAULT_VARIABLES } from './default-query.js';
 import { GRAPHIQL_CSP, renderGraphiqlPage } from './page.js';
 
@@ -146,16 +146,4 @@ function resolveAssets(): Map<string, Asset> {
 
 function hashFile(file: string): string {
   return createHash('sha256').update(readFileSync(file)).digest('hex').slice(0, 16);
-}
-
-// The same walk works from server/graphiql (vitest runs the sources) and from dist/server/graphiql
-// (compiled), where the assets folder is not copied.
-function findProjectRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json'))) {
-    const parent = path.dirname(dir);
-    if (parent === dir) throw new Error('GraphiQL: no package.json above ' + import.meta.url);
-    dir = parent;
-  }
-  return dir;
 }

@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoSeat } from '../../sandbox/demo-data.js';
 import { startSandbox, type Sandbox } from '../../sandbox/index.js';
@@ -237,6 +239,15 @@ describe('following one purchase through traces and logs', () => {
       (r) => !/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/.test(r.traceparent ?? ''),
     );
     expect(without).toEqual([]);
+  });
+
+  it('names itself in every upstream call: User-Agent commerce-gateway/<version>', () => {
+    const { version } = JSON.parse(
+      readFileSync(fileURLToPath(new URL('../../package.json', import.meta.url)), 'utf8'),
+    ) as { version: string };
+    expect(upstreamRequests.length).toBeGreaterThan(5);
+    const others = upstreamRequests.filter((r) => r.userAgent !== `commerce-gateway/${version}`);
+    expect(others).toEqual([]);
   });
 
   it('puts no credential in any span', async () => {

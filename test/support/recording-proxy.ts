@@ -6,6 +6,7 @@ export interface ProxiedRequest {
   method: string;
   path: string;
   traceparent: string | undefined;
+  userAgent: string | undefined;
 }
 
 export interface RecordingProxy {
@@ -15,8 +16,8 @@ export interface RecordingProxy {
 }
 
 /**
- * A pass-through HTTP proxy in front of one upstream that records the method, path and
- * `traceparent` of every request the gateway sends it, as the real upstream would receive them.
+ * A pass-through HTTP proxy in front of one upstream that records the method, path, `traceparent`
+ * and `User-Agent` of every request the gateway sends it, as the real upstream would receive them.
  */
 export async function startRecordingProxy(
   upstream: string,
@@ -31,6 +32,7 @@ export async function startRecordingProxy(
       method: incoming.method ?? '',
       path: (incoming.url ?? '').split('?')[0] ?? '',
       traceparent: typeof traceparent === 'string' ? traceparent : undefined,
+      userAgent: incoming.headers['user-agent'],
     });
     const forwarded = httpRequest(
       {

@@ -11,6 +11,7 @@ import {
   type UpstreamRequestEvent,
 } from '../../../connectors/http-client.js';
 import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
+import { startRecordingProxy, type ProxiedRequest } from '../../support/recording-proxy.js';
 import { startWorld, type ConnectorWorld } from './support.js';
 
 const RUNS = '/api/v1/course_runs/';
@@ -56,6 +57,30 @@ beforeEach(() => {
     server.clearFaults();
     server.setLatency(0);
   }
+});
+
+// Before the errors below: the last of them closes the Discovery sandbox.
+describe('User-Agent', () => {
+  it('names the gateway: the one given, else commerce-gateway', async () => {
+    const received: ProxiedRequest[] = [];
+    const proxy = await startRecordingProxy('catalog', world.sandbox.urls.discovery, received);
+    try {
+      await client(proxy.url).get(RUNS, { query: { limit: 1 } });
+      const named = createHttpClient({
+        upstream: 'catalog',
+        baseUrl: proxy.url,
+        timeoutMs: 2_000,
+        userAgent: 'commerce-gateway/9.9.9',
+      });
+      await named.get(RUNS, { query: { limit: 1 } });
+      expect(received.map((request) => request.userAgent)).toEqual([
+        'commerce-gateway',
+        'commerce-gateway/9.9.9',
+      ]);
+    } finally {
+      await proxy.close();
+    }
+  });
 });
 
 describe('retries', () => {
