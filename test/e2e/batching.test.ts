@@ -6,14 +6,18 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
 /**
  * DataLoaders batch every lookup of one request: a page of orders costs one request per upstream
- * and entity type, however many orders and lines it holds.
+ * and entity type, however many orders and lines it holds. So in both executions: a document's
+ * first runs are graphql-js's, the later ones compiled (server/compiled-execution.ts).
  */
-describe('a page of 20 orders with 2 lines each', () => {
+describe.each([
+  ['compiled', '1'],
+  ['run by graphql-js', '0'],
+])('a page of 20 orders with 2 lines each, %s', (_execution, compileAfterRuns) => {
   let gw: TestGateway;
   let token: string;
 
   beforeAll(async () => {
-    gw = await startTestGateway();
+    gw = await startTestGateway({ GRAPHQL_COMPILE_AFTER_RUNS: compileAfterRuns });
     token = await signToken({
       user_id: 2001,
       preferred_username: 'dave',
