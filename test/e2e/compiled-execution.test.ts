@@ -9,14 +9,14 @@ import {
   type GraphQLResponse,
   type RequestOptions,
 } from '../support/client.js';
+import type { CompileOutcome } from '../../server/compiled-execution.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { sample } from '../support/metrics.js';
 
-const COMPILED = 'gateway_graphql_documents_compiled_total{outcome="compiled"}';
-
-/** The counter's value in a scrape, 0 when absent. */
-function compiledCount(metrics: string): number {
-  const line = metrics.split('\n').find((text) => text.startsWith(`${COMPILED} `));
-  return line ? Number(line.slice(COMPILED.length + 1)) : 0;
+/** The gateway's count of documents with this compile outcome, 0 before the first. */
+async function compiledDocuments(gw: TestGateway, outcome: CompileOutcome): Promise<number> {
+  const text = await (await fetch(gw.gateway.metricsUrl)).text();
+  return sample(text, 'gateway_graphql_documents_compiled_total', { outcome }) ?? 0;
 }
 
 interface Case {
@@ -59,7 +59,7 @@ describe('GraphQL documents compiled once they recur', () => {
   });
   afterAll(() => gw.close());
 
-  const scrape = async () => compiledCount(await (await fetch(gw.gateway.metricsUrl)).text());
+  const scrape = () => compiledDocuments(gw, 'compiled');
   const seat = demoSeat('course-v1:SandboxX+PY101+3T2026', 'verified');
   const cases: Case[] = [
     {
@@ -172,15 +172,7 @@ describe('GraphQL documents compiled once they recur', () => {
     const marker = `compiled_injection_${process.pid}`;
     const payload = `__MAGIC_DATE__33a9e76d_02e0_4128_8e92_3530ad3da74d0),[globalThis.${marker}=1]:(0`;
     const query = `query Injection { courses(first: 1, search: ${JSON.stringify(payload)}) { totalCount } }`;
-    const counted = async () => {
-      const text = await (await fetch(gw.gateway.metricsUrl)).text();
-      const line = text
-        .split('\n')
-        .find((l) =>
-          l.startsWith('gateway_graphql_documents_compiled_total{outcome="string_literals"} '),
-        );
-      return line ? Number(line.split(' ')[1]) : 0;
-    };
+    const counted = () => compiledDocuments(gw, 'string_literals');
     const before = await counted();
     const answers = [];
     for (let run = 0; run < 4; run++) answers.push((await graphql(gw.url, query)).body);
@@ -213,6 +205,6 @@ describe('GRAPHQL_COMPILE_AFTER_RUNS=0', () => {
       const response = await graphql(gw.url, query, { first: 3 });
       expect(response.body.errors).toBeUndefined();
     }
-    expect(compiledCount(await (await fetch(gw.gateway.metricsUrl)).text())).toBe(0);
+    expect(await compiledDocuments(gw, 'compiled')).toBe(0);
   });
 });

@@ -11,21 +11,10 @@ import { startTestGateway, type TestGateway } from '../support/gateway.js';
 import { createTestHost, type TestHost } from '../support/test-host.js';
 import { watch } from '../support/ws-client.js';
 import { contractOperation } from '../support/client.js';
+import { sample } from '../support/metrics.js';
 
 const ENROLL = { method: 'POST', path: '/api/enrollment/v1/enrollment' };
 const SEAT = demoSeat('course-v1:SandboxX+DS201+3T2026', 'verified');
-
-function sample(text: string, name: string, labels: Record<string, string>): number | undefined {
-  const wanted = Object.entries(labels).map(([key, value]) => `${key}="${value}"`);
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(`${name}{`)) continue;
-    const labelText = line.slice(name.length + 1, line.indexOf('}'));
-    if (wanted.every((pair) => labelText.split(',').includes(pair))) {
-      return Number(line.slice(line.lastIndexOf(' ') + 1));
-    }
-  }
-  return undefined;
-}
 
 describe('/metrics on the public port', () => {
   let gw: TestGateway;
