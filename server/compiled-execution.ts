@@ -12,7 +12,8 @@
  *
  * Apollo Server 5 takes an executor only through its gateway interface: this object is such a
  * gateway, serving one fixed schema. Subscriptions do not pass through it (graphql-ws runs them).
- * Documents holding a string literal are never compiled: see holdsStringLiteral.
+ * Documents holding a string literal are never compiled: see holdsStringLiteral. Requests whose
+ * fields Apollo traces (ftv1) always run in graphql-js.
  */
 import type {
   GatewayExecutor,
@@ -129,6 +130,11 @@ export function compiledExecutionGateway(
     });
 
   const executor: GatewayExecutor = async (requestContext) => {
+    // A request Apollo traces field by field (a router asking for ftv1, usage reporting) times
+    // each resolver through wrappers Apollo puts into the schema when the first such request
+    // comes; a function compiled before then calls the resolvers it found, unwrapped, and the
+    // trace would hold no field. Routers sample these requests: graphql-js runs them.
+    if (requestContext.metrics.captureTraces) return interpret(requestContext);
     const compiled = compiledFor(requestContext.document, requestContext.operationName);
     if (!compiled) return interpret(requestContext);
     const run = () =>

@@ -54,13 +54,18 @@ describe('compiledExecutionGateway', () => {
       onCompile: (outcome) => outcomes.push(outcome),
     });
     const { executor } = await gateway.load({ apollo: {} });
-    const run = (document: DocumentNode, variables: Record<string, unknown> = {}) =>
+    const run = (
+      document: DocumentNode,
+      variables: Record<string, unknown> = {},
+      metrics: { captureTraces?: boolean } = {},
+    ) =>
       executor!({
         document,
         operationName: null,
         operation: document.definitions[0] as OperationDefinitionNode,
         request: { variables },
         context: {},
+        metrics,
       } as unknown as GatewayGraphQLRequestContext);
     return { outcomes, run };
   }
@@ -84,5 +89,16 @@ describe('compiledExecutionGateway', () => {
       expect(await run(document, { n })).toEqual({ data: { double: 2 * n } });
       expect(outcomes).toEqual(n >= 3 ? ['compiled'] : []);
     }
+  });
+
+  it('runs a request whose fields Apollo traces in graphql-js, and does not count it', async () => {
+    const { outcomes, run } = await startExecutor({ compileAfterRuns: 1 });
+    const document = parse('{ double(n: 4) }');
+    expect(await run(document, {}, { captureTraces: true })).toEqual({ data: { double: 8 } });
+    expect(outcomes).toEqual([]);
+    await run(document);
+    expect(outcomes).toEqual(['compiled']);
+    expect(await run(document, {}, { captureTraces: true })).toEqual({ data: { double: 8 } });
+    expect(outcomes).toEqual(['compiled']);
   });
 });
