@@ -1,5 +1,6 @@
 import {
   applyUpdate,
+  asCustomFields,
   asRecord,
   asString,
   CommercetoolsError,
@@ -271,7 +272,7 @@ export class DiscountStore {
       positiveInteger(v, 'maxApplicationsPerCustomer'),
     );
     const cartPredicate = optional(draft.cartPredicate, (v) => asString(v, 'cartPredicate'));
-    const custom = optional(draft.custom, (v) => customFields(v, 'custom'));
+    const custom = optional(draft.custom, (v) => asCustomFields(v, 'custom'));
     const now = new Date().toISOString();
     const stored: DiscountCode = {
       id: randomUUID(),
@@ -336,16 +337,6 @@ export class DiscountStore {
   }
 }
 
-function customFields(value: unknown, field: string): CustomFields {
-  const custom = asRecord(value, field);
-  const type = asRecord(custom.type, `${field}.type`);
-  const fields = custom.fields === undefined ? {} : asRecord(custom.fields, `${field}.fields`);
-  return {
-    type: { typeId: 'type', key: asString(type.key, `${field}.type.key`) },
-    fields: { ...fields },
-  };
-}
-
 function applyCodeAction(code: DiscountCode, value: unknown, index: number): void {
   const action = asRecord(value, `actions[${index}]`);
   switch (action.action) {
@@ -354,7 +345,10 @@ function applyCodeAction(code: DiscountCode, value: unknown, index: number): voi
         delete code.custom;
         return;
       }
-      code.custom = customFields({ type: action.type, fields: action.fields }, `actions[${index}]`);
+      code.custom = asCustomFields(
+        { type: action.type, fields: action.fields },
+        `actions[${index}]`,
+      );
       return;
     case 'setCustomField': {
       if (!code.custom) {

@@ -119,6 +119,11 @@ function asMoney(value: unknown, field: string): Money {
 
 function asCustom(value: unknown, field: string): CustomFields | undefined {
   if (value === undefined || value === null) return undefined;
+  return asCustomFields(value, field);
+}
+
+/** A resource's `custom` (a type reference by key and its fields), as every resource takes it. */
+export function asCustomFields(value: unknown, field: string): CustomFields {
   const custom = asRecord(value, field);
   const type = asRecord(custom.type, `${field}.type`);
   const fields = custom.fields === undefined ? {} : asRecord(custom.fields, `${field}.fields`);
