@@ -1,17 +1,12 @@
 import { createLogger, logProcessWarnings } from '../server/logger.js';
-import { createMetrics } from '../server/metrics.js';
 import { startMetricsServer } from '../server/metrics-endpoint.js';
 import { loadFlowsOrExit } from '../server/flows-loading.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from '../server/process-lifecycle.js';
 import { ensureRedis, RedisUnavailableError } from '../server/redis.js';
-import { createCommerceRuntime } from '../server/runtime.js';
-import { createQueueMetrics } from './queue-metrics.js';
 import { upstreamsOfRunningSandbox } from '../server/sandboxed-upstreams.js';
 import { findUnreachableUpstreams } from '../server/upstream-check.js';
 
 const UPSTREAM_CHECK_TIMEOUT_MS = 5000;
-
-const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /**
  * `npm run worker`: the order worker alone (fulfillment, refunds, reconciler), beside gateways
@@ -24,6 +19,12 @@ async function main(): Promise<void> {
   logProcessWarnings(logger);
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
   const flows = await loadFlowsOrExit(config);
+  // Loaded only now (a second of module loading): a bad setting or flows file is reported at once.
+  const [{ createMetrics }, { createCommerceRuntime }, { createQueueMetrics }] = await Promise.all([
+    import('../server/metrics.js'),
+    import('../server/runtime.js'),
+    import('./queue-metrics.js'),
+  ]);
   const metrics = createMetrics();
   const runtime = createCommerceRuntime({
     config,
@@ -39,7 +40,7 @@ async function main(): Promise<void> {
     if (config.redis.target.mode === 'single') {
       await ensureRedis({ url: config.redis.url, mayStartPrivate: false, logger });
     }
-    await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
+    await runtime.connections.waitUntilReady(config.redis.readyTimeoutMs);
   } catch (error) {
     if (error instanceof RedisUnavailableError) exitWith(error.message);
     throw error;

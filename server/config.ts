@@ -26,6 +26,8 @@ export interface GatewayConfig {
     target: RedisTarget;
     /** How long a request-path command may wait for Redis before the request fails. */
     commandTimeoutMs: number;
+    /** How long a starting gateway or worker waits for Redis before it stops, saying so. */
+    readyTimeoutMs: number;
   };
   /** Each upstream's settings, or null where the built-in sandbox serves that upstream. */
   upstreams: {
@@ -467,6 +469,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
         defaultKeyPrefix(env.PORT, [discovery, lms, stripe, commercetools].includes(null)),
       target: redisTarget,
       commandTimeoutMs: env.REDIS_COMMAND_TIMEOUT_MS,
+      readyTimeoutMs: env.REDIS_READY_TIMEOUT_MS,
     },
     upstreams: { discovery, lms, stripe, commercetools },
     upstreamTimeoutMs: env.UPSTREAM_TIMEOUT_MS,

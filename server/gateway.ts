@@ -77,7 +77,6 @@ const GRAPHQL_PATH = '/graphql';
 const MAX_BODY_BYTES = 100 * 1024;
 /** The largest body any route takes (a Stripe webhook's). */
 const MAX_ANY_BODY_BYTES = 256 * 1024;
-const REDIS_READY_TIMEOUT_MS = 10_000;
 
 /** Wires config, connectors, schema and HTTP together and starts listening. */
 export async function startGateway(options: GatewayOptions): Promise<Gateway> {
@@ -95,7 +94,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   });
   metrics.watchQueue(createQueueMetrics(runtime.queue.queue));
   const { redis, services } = runtime;
-  await runtime.connections.waitUntilReady(REDIS_READY_TIMEOUT_MS);
+  await runtime.connections.waitUntilReady(config.redis.readyTimeoutMs);
   if (config.jobs.workerInProcess) await runtime.startWorker();
 
   const app = express();

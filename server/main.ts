@@ -1,5 +1,4 @@
 import { loadFlowsOrExit } from './flows-loading.js';
-import { startGateway } from './gateway.js';
 import { checkPortFree } from './port-check.js';
 import { createLogger, logProcessWarnings } from './logger.js';
 import { exitWith, loadConfigOrExit, stopOnSignals } from './process-lifecycle.js';
@@ -37,6 +36,9 @@ async function main(): Promise<void> {
       basePort: config.port === 0 ? 0 : config.port + 100,
       webhookUrl: `http://${config.host ?? '127.0.0.1'}:${config.port}/webhooks/stripe`,
     });
+    // Loaded only now (a second of module loading): a bad setting, flows file, Redis or port is
+    // reported at once, before any of it.
+    const { startGateway } = await import('./gateway.js');
     const gateway = await startGateway({
       config,
       upstreams: resolved.upstreams,

@@ -52,6 +52,7 @@ export const redisEnvironmentShape = {
     .transform((value) => value === 'true' || value === '1')
     .optional(),
   REDIS_COMMAND_TIMEOUT_MS: z.coerce.number().int().min(100).max(30_000).default(1500),
+  REDIS_READY_TIMEOUT_MS: z.coerce.number().int().min(500).max(600_000).default(10_000),
 };
 
 type RedisEnvironment = z.output<z.ZodObject<typeof redisEnvironmentShape>>;

@@ -30,13 +30,19 @@ describe('npm start', () => {
       { PORT: '0', NODE_ENV: 'production' },
       /^Invalid configuration: DISCOVERY_URL, LMS_URL, .* are not set/,
     ],
+    // REDIS_READY_TIMEOUT_MS (10 s unless set) is how long these wait before they stop.
     [
-      { PORT: '0', REDIS_SENTINELS: '127.0.0.1:1', REDIS_SENTINEL_NAME: 'mymaster' },
-      /^Redis \(Sentinel master "mymaster" via 127\.0\.0\.1:1\) is not ready after 10000 ms/,
+      {
+        PORT: '0',
+        REDIS_SENTINELS: '127.0.0.1:1',
+        REDIS_SENTINEL_NAME: 'mymaster',
+        REDIS_READY_TIMEOUT_MS: '2000',
+      },
+      /^Redis \(Sentinel master "mymaster" via 127\.0\.0\.1:1\) is not ready after 2000 ms/,
     ],
     [
-      { PORT: '0', REDIS_CLUSTER_NODES: '127.0.0.1:1' },
-      /^Redis \(Cluster via 127\.0\.0\.1:1\) is not ready after 10000 ms/,
+      { PORT: '0', REDIS_CLUSTER_NODES: '127.0.0.1:1', REDIS_READY_TIMEOUT_MS: '2000' },
+      /^Redis \(Cluster via 127\.0\.0\.1:1\) is not ready after 2000 ms/,
     ],
   ])('stops on %o with one clear line and no stack trace', async (environment, message) => {
     const run = start(environment);

@@ -14,6 +14,7 @@ describe('configuration', () => {
       keyPrefix: 'cgw:sandbox-4100:',
       target: { mode: 'single', url: 'redis://127.0.0.1:6379' },
       commandTimeoutMs: 1500,
+      readyTimeoutMs: 10_000,
     });
     expect(config.jobs.failedJobRetentionDays).toBeNull();
     expect(config.upstreams).toEqual({

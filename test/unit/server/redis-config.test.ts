@@ -41,10 +41,15 @@ describe('Redis configuration', () => {
     });
   });
 
-  it('reads the failed-job retention and the command timeout', () => {
-    const config = loadConfig({ FAILED_JOB_RETENTION_DAYS: '30', REDIS_COMMAND_TIMEOUT_MS: '800' });
+  it('reads the failed-job retention, the command timeout and the start-up wait', () => {
+    const config = loadConfig({
+      FAILED_JOB_RETENTION_DAYS: '30',
+      REDIS_COMMAND_TIMEOUT_MS: '800',
+      REDIS_READY_TIMEOUT_MS: '30000',
+    });
     expect(config.jobs.failedJobRetentionDays).toBe(30);
     expect(config.redis.commandTimeoutMs).toBe(800);
+    expect(config.redis.readyTimeoutMs).toBe(30_000);
   });
 
   it.each([
@@ -69,6 +74,8 @@ describe('Redis configuration', () => {
     [{ REDIS_TLS: 'yes', REDIS_CLUSTER_NODES: 'a:7000' }, /^Invalid configuration: REDIS_TLS /],
     [{ REDIS_TLS: 'true' }, /use rediss:\/\//],
     [{ REDIS_COMMAND_TIMEOUT_MS: '10' }, /^Invalid configuration: REDIS_COMMAND_TIMEOUT_MS /],
+    [{ REDIS_READY_TIMEOUT_MS: 'soon' }, /^Invalid configuration: REDIS_READY_TIMEOUT_MS /],
+    [{ REDIS_READY_TIMEOUT_MS: '0' }, /^Invalid configuration: REDIS_READY_TIMEOUT_MS /],
     [{ FAILED_JOB_RETENTION_DAYS: '0' }, /^Invalid configuration: FAILED_JOB_RETENTION_DAYS /],
     [
       { FAILED_JOB_RETENTION_DAYS: 'forever' },
