@@ -61,4 +61,19 @@ describe('federated traces (ftv1) for the router', () => {
     expect(timedFields(decodedTrace(again).root)).toContain('courses');
     expect(again.body.data).toEqual(first.body.data);
   });
+
+  it('answers as usual, with no trace, when the header asks for anything but ftv1', async () => {
+    const query = contractOperation('CourseCatalog');
+    const plain = await graphql(gw.url, query, { first: 2 });
+    for (const value of ['ftv2', 'FTV1', 'ftv1, ftv1', '']) {
+      const answer = await graphql(
+        gw.url,
+        query,
+        { first: 2 },
+        { headers: { 'apollo-federation-include-trace': value } },
+      );
+      expect(ftv1Of(answer)).toBeUndefined();
+      expect(answer.body).toEqual(plain.body);
+    }
+  });
 });
