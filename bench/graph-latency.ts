@@ -59,6 +59,11 @@ const { values: args } = parseArgs({
     'sampler-arg': { type: 'string' },
     /** The traced gateway's instrumentations, e.g. http,undici, or none (the SDK alone). */
     instrumentations: { type: 'string' },
+    /**
+     * Measure the gateway built in another checkout (e.g. the commit an aim's "today" figures
+     * came from), as its npm start runs it, against this checkout's sandbox and harness.
+     */
+    'gateway-root': { type: 'string' },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -176,6 +181,11 @@ function printHeader(): void {
       `saturation: closed loop, ${connections} connections, ${seconds.saturate} s; ` +
       `fixed rate: open loop at half the saturating rate, ${seconds.fixedRate} s${args.quick ? '  [--quick: smoke run, do not quote]' : ''}`,
   );
+  if (args['gateway-root']) {
+    console.log(
+      `gateway: the build in ${args['gateway-root']}, started as its npm start starts it`,
+    );
+  }
 }
 
 function printResults(results: OperationResult[]): void {
@@ -240,6 +250,10 @@ function printProfile(): void {
 let interrupted = false;
 
 async function main(): Promise<void> {
+  if (args['gateway-root'] && !args['no-tracing-cost']) {
+    // The tracing pair is started from this checkout: it would not measure that build.
+    throw new Error('--gateway-root measures the latency runs only: add --no-tracing-cost');
+  }
   const tracedInstrumentations =
     args.instrumentations === undefined ? undefined : parseInstrumentations(args.instrumentations);
   printHeader();
@@ -249,6 +263,7 @@ async function main(): Promise<void> {
     redisUrl,
     redisKeyPrefix,
     gatewayNodeFlags: args['tracing-only'] ? [] : profileFlags,
+    ...(args['gateway-root'] ? { gatewayRoot: args['gateway-root'] } : {}),
   });
   const results: OperationResult[] = [];
   const token = await tokenFor('alice');

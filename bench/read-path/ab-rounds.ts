@@ -22,9 +22,11 @@ export interface AbResult {
 }
 
 /**
- * Two builds side by side, each gateway with its own sandbox, loaded in turn at the same fixed
- * rate in short rounds whose order alternates, so that a change in the machine's other load
- * falls on both alike: on a shared machine the one comparison of CPU per request that holds.
+ * Two builds side by side, each gateway (started as its own checkout's `npm start` starts it)
+ * with a sandbox of its own (the candidate's, so both answer the same data at the same cost),
+ * loaded in turn at the same fixed rate in short rounds whose order alternates, so that a change
+ * in the machine's other load falls on both alike: on a shared machine the one comparison of CPU
+ * per request that holds.
  */
 export async function compareBuilds(options: {
   roots: { a: string; b: string };
@@ -43,7 +45,8 @@ export async function compareBuilds(options: {
     for (const which of ['a', 'b'] as const) {
       systems[which] = await startSystem({
         ...options.system,
-        repoRoot: options.roots[which],
+        repoRoot: options.roots.b,
+        gatewayRoot: options.roots[which],
         gatewayNodeFlags: options.nodeFlags[which],
         redisKeyPrefix: `${options.redisKeyPrefix}${which}:`,
       });

@@ -1,4 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { GATEWAY_NODE_FLAGS } from '../../server/node-flags.js';
@@ -37,6 +39,11 @@ export interface SystemOptions {
   gatewayNodeFlags: string[];
   /** Extra environment for the gateway, e.g. OTEL_* to trace it. */
   gatewayEnv?: NodeJS.ProcessEnv;
+  /**
+   * Another checkout whose built gateway is measured (an earlier commit's, for "before"),
+   * started as that checkout's own `npm start` starts it; the upstreams stay this one's sandbox.
+   */
+  gatewayRoot?: string;
 }
 
 /** Where `npm start` puts its in-process sandbox (PORT+101..104), and where the separate one goes. */
@@ -144,15 +151,17 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const gateway = new Child(
       'gateway',
-      // As npm start: its V8 flags, then the tracing loader (a no-op unless
-      // OTEL_EXPORTER_OTLP_ENDPOINT is set).
-      [
-        ...GATEWAY_NODE_FLAGS,
-        ...options.gatewayNodeFlags,
-        '--import',
-        './dist/server/telemetry.js',
-        'dist/server/main.js',
-      ],
+      options.gatewayRoot
+        ? npmStartArgs(options.gatewayRoot, options.gatewayNodeFlags)
+        : // As npm start: its V8 flags, then the tracing loader (a no-op unless
+          // OTEL_EXPORTER_OTLP_ENDPOINT is set).
+          [
+            ...GATEWAY_NODE_FLAGS,
+            ...options.gatewayNodeFlags,
+            '--import',
+            './dist/server/telemetry.js',
+            'dist/server/main.js',
+          ],
       {
         ...baseEnv,
         PORT: String(port),
@@ -164,7 +173,7 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         ...(options.topology === 'separate' ? remoteUpstreamEnv(upstreams) : {}),
         ...options.gatewayEnv,
       },
-      options.repoRoot,
+      options.gatewayRoot ?? options.repoRoot,
     );
     children.push(gateway);
     await waitUntilAnswers(gateway, `${gatewayUrl}/healthz`);
@@ -173,6 +182,21 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
     await stop();
     throw error;
   }
+}
+
+/** Node's arguments in `root`'s `npm start` (`node <flags> <entry>`), `extraFlags` before the entry. */
+export function npmStartArgs(root: string, extraFlags: readonly string[]): string[] {
+  const { scripts } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    scripts?: Record<string, string>;
+  };
+  const [command, ...words] = (scripts?.['start'] ?? '').split(/\s+/).filter(Boolean);
+  const entry = words.pop();
+  if (command !== 'node' || entry === undefined) {
+    throw new Error(
+      `${root}: npm start is not "node [flags] <entry>": ${scripts?.['start'] ?? ''}`,
+    );
+  }
+  return [...words, ...extraFlags, entry];
 }
 
 /** The configuration of a production gateway whose upstreams are the separate sandbox. */
