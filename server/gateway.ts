@@ -41,7 +41,7 @@ import { createOrderStatusFeed } from '../subscriptions/order-status-feed.js';
 import { createQueueMetrics } from '../jobs/queue-metrics.js';
 import { createMetrics } from './metrics.js';
 import { rateLimitedErrorLog } from './redis-connections.js';
-import { routerOnlyServicePlugin } from './router-access.js';
+import { routerOnlyPlugin } from './router-access.js';
 import { subscriptionsOverWebSocketOnly } from './http-subscriptions.js';
 import { serveMetrics, startMetricsServer } from './metrics-endpoint.js';
 import { operationLogPlugin } from './operation-log.js';
@@ -138,7 +138,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       ApolloServerPluginCacheControlDisabled(),
       ...(production ? [ApolloServerPluginDisableSuggestions()] : []),
       metrics.graphqlPlugin,
-      routerOnlyServicePlugin({ routerSecret: config.routerSecret, production }),
+      routerOnlyPlugin({ routerSecret: config.routerSecret, production }),
       subscriptionsOverWebSocketOnly,
       operationLogPlugin,
     ],

@@ -5,12 +5,18 @@ import { GraphQLError, Kind, visit, type DocumentNode } from 'graphql';
 /** The header the router sends with ROUTER_SECRET (see the README's federation section). */
 export const ROUTER_SECRET_HEADER = 'router-secret';
 
+/** The header with which a router asks for the operation's field-by-field trace (ftv1). */
+export const FEDERATED_TRACE_HEADER = 'apollo-federation-include-trace';
+
 /**
- * `_service { sdl }` hands out the whole schema, staff-only mutations included: it is answered
- * only to the router, which proves itself with the shared secret header. With no secret
- * configured it is answered to anyone in development and to no one in production.
+ * What a subgraph gives its router alone, which proves itself with the shared secret header:
+ * - `_service { sdl }`, the whole schema, staff-only mutations included;
+ * - field-by-field traces (ftv1): Apollo's inline-trace plugin, which comes after this one,
+ *   adds every field's timing and errors to the answer; to anyone else the header is as if it
+ *   had not been sent (and their requests keep running compiled, see compiled-execution.ts).
+ * With no secret configured they are given to anyone in development and to no one in production.
  */
-export function routerOnlyServicePlugin(options: {
+export function routerOnlyPlugin(options: {
   routerSecret: string | null;
   production: boolean;
 }): ApolloServerPlugin<BaseContext> {
@@ -22,7 +28,11 @@ export function routerOnlyServicePlugin(options: {
     return buffer.length === expected.length && timingSafeEqual(buffer, expected);
   };
   return {
-    requestDidStart() {
+    requestDidStart({ request }) {
+      const headers = request.http?.headers;
+      if (headers?.has(FEDERATED_TRACE_HEADER) && !allowed(headers.get(ROUTER_SECRET_HEADER))) {
+        headers.delete(FEDERATED_TRACE_HEADER);
+      }
       return Promise.resolve({
         didResolveOperation({ document, request }) {
           if (!selectsService(document)) return Promise.resolve();

@@ -24,7 +24,8 @@ function decodedTrace(response: GraphQLResponse): Trace {
 }
 
 // A router with usage reporting asks a subgraph for a trace of the operation's fields (ftv1);
-// test gateways compile a document on its first run, so these documents run compiled.
+// test gateways compile a document on its first run, so these documents run compiled. In
+// development with no ROUTER_SECRET anyone may ask (router-access.test.ts: production).
 describe('federated traces (ftv1) for the router', () => {
   let gw: TestGateway;
   beforeAll(async () => {

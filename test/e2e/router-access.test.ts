@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ROUTER_SECRET_HEADER } from '../../server/router-access.js';
+import { FEDERATED_TRACE_HEADER, ROUTER_SECRET_HEADER } from '../../server/router-access.js';
 import { errorCodes, graphql, tokenFor } from '../support/client.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
 
@@ -69,6 +69,33 @@ describe('_service in production', () => {
       },
     );
     expect(errorCodes(response)).toEqual(['FORBIDDEN']);
+  });
+
+  // A router with usage reporting asks for each operation's field-by-field trace (ftv1): every
+  // field's timing and error. Anyone else asking gets the usual answer without it.
+  const CATALOG = '{ courses(first: 1) { totalCount } }';
+  const traceOf = async (url: string, headers: Record<string, string>) => {
+    const response = await graphql(url, CATALOG, {}, { headers });
+    expect(response.body.data).toEqual({ courses: { totalCount: 10 } });
+    return (response.body as { extensions?: { ftv1?: unknown } }).extensions?.ftv1;
+  };
+
+  it('gives field traces to the router', async () => {
+    const headers = { [FEDERATED_TRACE_HEADER]: 'ftv1', [ROUTER_SECRET_HEADER]: SECRET };
+    expect(typeof (await traceOf(gw.url, headers))).toBe('string');
+  });
+
+  it.each([
+    ['no secret', {}],
+    ['a wrong secret', { [ROUTER_SECRET_HEADER]: 'router-secret-for-tests-0123456780' }],
+    ['an empty secret', { [ROUTER_SECRET_HEADER]: '' }],
+  ])('gives no field trace with %s', async (_what, headers) => {
+    expect(await traceOf(gw.url, { [FEDERATED_TRACE_HEADER]: 'ftv1', ...headers })).toBe(undefined);
+  });
+
+  it('gives no field trace to anyone when no ROUTER_SECRET is set', async () => {
+    const headers = { [FEDERATED_TRACE_HEADER]: 'ftv1', [ROUTER_SECRET_HEADER]: SECRET };
+    expect(await traceOf(unconfigured.url, headers)).toBeUndefined();
   });
 
   it('leaves every other query alone', async () => {
