@@ -43,7 +43,10 @@ export interface GatewayConfig {
   logLevel: string;
   jobs: JobsConfig;
   http: ConnectionLimits;
-  subscriptions: SubscriptionLimitSettings;
+  subscriptions: SubscriptionLimitSettings & {
+    /** Each WebSocket is pinged this often; one that has not answered by its next ping is closed. */
+    keepAliveMs: number;
+  };
   /** The secret the federation router sends to be answered `_service`; null when none is set. */
   routerSecret: string | null;
   /** Serve /metrics on this port alone; null: on the public port, to loopback callers only. */
@@ -268,6 +271,7 @@ const environmentSchema = z.object({
   SUBSCRIPTIONS_PER_SOCKET: z.coerce.number().int().min(1).max(10_000).default(20),
   SUBSCRIPTIONS_PER_LEARNER: z.coerce.number().int().min(1).max(100_000).default(50),
   SUBSCRIBES_PER_SECOND: z.coerce.number().min(0.1).max(10_000).default(10),
+  WS_KEEPALIVE_SECONDS: z.coerce.number().min(1).max(3600).default(12),
   ROUTER_SECRET: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   ATTENTION_AFTER_SECONDS: z.coerce
@@ -491,6 +495,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
       perSocket: env.SUBSCRIPTIONS_PER_SOCKET,
       perLearner: env.SUBSCRIPTIONS_PER_LEARNER,
       subscribesPerSecond: env.SUBSCRIBES_PER_SECOND,
+      keepAliveMs: Math.round(env.WS_KEEPALIVE_SECONDS * 1000),
     },
     routerSecret: env.ROUTER_SECRET ?? null,
     metricsPort: env.METRICS_PORT ?? null,

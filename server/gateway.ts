@@ -169,6 +169,7 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
     production,
     logger,
     limits: config.subscriptions,
+    keepAliveMs: config.subscriptions.keepAliveMs,
   });
   metrics.watchConnections(subscriptions.connectionCount);
 

@@ -52,11 +52,20 @@ export function serveGraphqlWs<P extends Record<string, unknown> | undefined, E 
   }
 
   // Each socket is pinged once per keepAliveMs, a slice of them per tick: pinging 20,000 in one
-  // tick would hold up every delivery for as long as 20,000 writes take.
+  // tick would hold up every delivery for as long as 20,000 writes take. A pass over the sockets
+  // starts at most once per keepAliveMs: with a few sockets a pass ends within a tick or two,
+  // and starting the next one at once pinged each socket every few hundred milliseconds and
+  // closed any client whose event loop was busy that long (a browser tab rendering, a laptop
+  // waking up), which then missed the changes made while it reconnected.
   let cursor: Iterator<[WebSocket, GraphqlWsSocket]> | null = null;
+  let passStartedAt = -Infinity;
   const keepAlive = setInterval(() => {
+    if (cursor === null) {
+      if (performance.now() - passStartedAt < settings.keepAliveMs) return;
+      passStartedAt = performance.now();
+      cursor = open.entries();
+    }
     for (let quota = Math.ceil(open.size / KEEP_ALIVE_SLICES); quota > 0; quota--) {
-      cursor ??= open.entries();
       const next = cursor.next();
       if (next.done) {
         cursor = null;

@@ -45,6 +45,8 @@ export interface SubscriptionServerOptions {
   connectionInitWaitTimeoutMs?: number;
   /** Larger WebSocket messages close the connection (1009). */
   maxMessageBytes?: number;
+  /** Each socket is pinged this often; one that has not answered by its next ping is closed. */
+  keepAliveMs: number;
   limits: SubscriptionLimitSettings;
 }
 
@@ -203,7 +205,7 @@ export function attachSubscriptionServer(options: SubscriptionServerOptions) {
       onNext: (_ctx, _id, _payload, _args, result) =>
         result.errors ? { ...result, errors: result.errors.map(format) } : undefined,
     },
-    { keepAliveMs: 12_000, production: options.production, logger },
+    { keepAliveMs: options.keepAliveMs, production: options.production, logger },
   );
 
   return {

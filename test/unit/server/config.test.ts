@@ -17,6 +17,8 @@ describe('configuration', () => {
       readyTimeoutMs: 10_000,
     });
     expect(config.jobs.failedJobRetentionDays).toBeNull();
+    expect(config.subscriptions.keepAliveMs).toBe(12_000);
+    expect(loadConfig({ WS_KEEPALIVE_SECONDS: '25' }).subscriptions.keepAliveMs).toBe(25_000);
     expect(config.upstreams).toEqual({
       discovery: null,
       lms: null,
@@ -71,6 +73,8 @@ describe('configuration', () => {
       /HTTP_HEADERS_TIMEOUT_SECONDS must not exceed HTTP_REQUEST_TIMEOUT_SECONDS/,
     ],
     [{ MAX_CONNECTIONS_PER_CLIENT: '-1' }, /MAX_CONNECTIONS_PER_CLIENT/],
+    [{ WS_KEEPALIVE_SECONDS: '0.5' }, /^Invalid configuration: WS_KEEPALIVE_SECONDS /],
+    [{ WS_KEEPALIVE_SECONDS: 'often' }, /^Invalid configuration: WS_KEEPALIVE_SECONDS /],
   ])('stops on %o with one line naming the variable', (environment, message) => {
     const text = configError(environment);
     expect(text).toMatch(message);
