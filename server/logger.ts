@@ -9,6 +9,21 @@ import { pino, type Logger } from 'pino';
 export function createLogger(level: string): Logger {
   return pino({
     level,
+    hooks: {
+      // A job's logger names its order; a call naming it too would put the key in the line twice
+      // (valid to JSON.parse, which keeps the last, but not to every log pipeline).
+      logMethod(args, method) {
+        const [fields] = args;
+        if (isObject(fields) && 'orderId' in fields) {
+          const bound = (this.bindings() as { orderId?: unknown }).orderId;
+          if (bound !== undefined && bound === fields['orderId']) {
+            const { orderId: _named, ...rest } = fields;
+            args[0] = rest;
+          }
+        }
+        method.apply(this, args);
+      },
+    },
     mixin() {
       const span = trace.getActiveSpan();
       if (!span) return {};
@@ -32,6 +47,10 @@ export function createLogger(level: string): Logger {
       censor: '[redacted]',
     },
   });
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
 }
 
 /** Node's own warnings (deprecations and the like) as log lines instead of raw stderr text. */
