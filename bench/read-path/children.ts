@@ -3,7 +3,6 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
-import { GATEWAY_NODE_FLAGS } from '../../server/node-flags.js';
 import { request } from './http.js';
 import { freePortBlock } from './ports.js';
 
@@ -151,17 +150,10 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
 
     const gateway = new Child(
       'gateway',
-      options.gatewayRoot
-        ? npmStartArgs(options.gatewayRoot, options.gatewayNodeFlags)
-        : // As npm start: its V8 flags, then the tracing loader (a no-op unless
-          // OTEL_EXPORTER_OTLP_ENDPOINT is set).
-          [
-            ...GATEWAY_NODE_FLAGS,
-            ...options.gatewayNodeFlags,
-            '--import',
-            './dist/server/telemetry.js',
-            'dist/server/main.js',
-          ],
+      // As npm start runs it: its V8 flags, then the tracing loader (a no-op unless
+      // OTEL_EXPORTER_OTLP_ENDPOINT is set); test/unit/server/node-flags holds those flags to
+      // GATEWAY_NODE_FLAGS, which the other benches pass.
+      npmStartArgs(options.gatewayRoot ?? options.repoRoot, options.gatewayNodeFlags),
       {
         ...baseEnv,
         PORT: String(port),

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tokenFor } from '../support/client.js';
@@ -49,8 +50,6 @@ async function connectClient(gw: TestGateway, pongAfterMs: number | null): Promi
   );
   return client;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('WebSocket keep-alive (WS_KEEPALIVE_SECONDS)', () => {
   let gw: TestGateway;

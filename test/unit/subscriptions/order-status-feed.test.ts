@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { orderChannel } from '../../../subscriptions/order-events.js';
 import { createOrderStatusFeed } from '../../../subscriptions/order-status-feed.js';
 import type { OrderStatusChange } from '../../../workflows/services.js';
-import { RedisServer } from '../../support/redis-servers.js';
+import { RedisServer, waitFor } from '../../support/redis-servers.js';
 
 // A server of its own: the test counts the UNSUBSCRIBE commands Redis received, which on the
 // shared Redis every other test's gateway sends too.
@@ -35,13 +35,11 @@ async function unsubscribeCalls(): Promise<number> {
 }
 
 /** Waits until Redis counts `expected` subscribers of the channel. */
-async function subscribersOf(channel: string, expected: number): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
+function subscribersOf(channel: string, expected: number): Promise<void> {
+  return waitFor(`${expected} subscribers of ${channel}`, async () => {
     const [, count] = (await redis.pubsub('NUMSUB', channel)) as [string, number];
-    if (count === expected) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`${channel} never had ${expected} subscribers`);
+    return count === expected;
+  });
 }
 
 describe('the order status feed', () => {
@@ -81,9 +79,7 @@ describe('the order status feed', () => {
       await subscribersOf(channel, 1);
       const change = { orderId: 'order-again', version: 7 } as OrderStatusChange;
       await redis.publish(channel, JSON.stringify(change));
-      for (let attempt = 0; received.length === 0 && attempt < 100; attempt++) {
-        await new Promise((resolve) => setTimeout(resolve, 20));
-      }
+      await waitFor('the change delivered', () => Promise.resolve(received.length > 0), 2000);
       expect(received).toEqual([change]);
       // Released for good, it is unsubscribed.
       (await watching)();
