@@ -48,7 +48,7 @@ export async function benchOperations(
       signedIn: false,
       checkShape: (data) =>
         edgeCount(data, ['courses']) === CATALOG_PAGE ? null : `expected ${CATALOG_PAGE} courses`,
-      criticalPath: courseCatalogCriticalPath(upstreams, CATALOG_PAGE),
+      criticalPath: courseCatalogCriticalPath(),
     },
   ];
 }

@@ -21,6 +21,8 @@ const PAGE_SIZE = 100;
 /** How long a process keeps catalog entries in memory, ahead of Redis (never longer than Redis). */
 const MEMORY_TTL_SECONDS = 15;
 const MEMORY_ENTRIES = 5000;
+/** Listing pages kept in memory: every offset, page size and search text is its own entry. */
+const LISTING_ENTRIES = 500;
 const CRAWL_CONCURRENCY = 4;
 /** The crawl lock lapses this long after the crawler's last page, should it die mid-crawl. */
 const CRAWL_LOCK_MS = 30_000;
@@ -46,6 +48,13 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
 
   readonly #runs: LRUCache<string, CatalogCourseRun>;
   readonly #courses: LRUCache<string, CatalogCourse>;
+  /**
+   * Listing pages by what was asked. A page of the catalog is the same for every viewer and the
+   * hottest read there is (the course list of every visitor), so it is kept as briefly as the
+   * hot entries above; concurrent requests for a page that is not kept share one upstream call
+   * (lru-cache's fetch), and a failed call is not kept.
+   */
+  readonly #listings: LRUCache<string, CatalogPage, ListingQuery>;
 
   constructor(http: HttpClient, options: DiscoveryCatalogOptions) {
     this.#http = http;
@@ -60,6 +69,11 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     };
     this.#runs = new LRUCache<string, CatalogCourseRun>(memory);
     this.#courses = new LRUCache<string, CatalogCourse>(memory);
+    this.#listings = new LRUCache<string, CatalogPage, ListingQuery>({
+      max: LISTING_ENTRIES,
+      ttl: memory.ttl,
+      fetchMethod: (_key, _stale, { context }) => this.#fetchListing(context),
+    });
   }
 
   async listCourses(args: {
@@ -67,12 +81,21 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     limit: number;
     search?: string;
   }): Promise<CatalogPage> {
+    const query: ListingQuery = {
+      limit: Math.min(Math.max(args.limit, 1), PAGE_SIZE),
+      offset: Math.max(args.offset, 0),
+      q: args.search?.trim() || undefined,
+    };
+    const key = JSON.stringify([query.offset, query.limit, query.q ?? null]);
+    const page = await this.#listings.fetch(key, { context: query });
+    // The fetch method always answers a page or throws: undefined would mean a bug here.
+    if (!page) throw new Error(`No catalog page for ${key}`);
+    return page;
+  }
+
+  async #fetchListing(query: ListingQuery): Promise<CatalogPage> {
     const page = await this.#http.get<DiscoveryPage<DiscoveryCourse>>('/api/v1/courses/', {
-      query: {
-        limit: Math.min(Math.max(args.limit, 1), PAGE_SIZE),
-        offset: Math.max(args.offset, 0),
-        q: args.search?.trim() || undefined,
-      },
+      query: { ...query },
     });
     return { totalCount: page.count, courses: page.results.map(toCourse) };
   }
@@ -235,6 +258,13 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       await onPage();
     });
   }
+}
+
+/** One listing request to Discovery, as sent. */
+interface ListingQuery {
+  limit: number;
+  offset: number;
+  q: string | undefined;
 }
 
 /** Deduplicated keys; a comma would split the upstream's `keys=` list, so no real key has one. */

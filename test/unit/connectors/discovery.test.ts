@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import { toCourseRun } from '../../../connectors/discovery/mapping.js';
@@ -114,6 +115,53 @@ describe('Course Discovery catalog', () => {
     const runKeys = settled(courses.get('SandboxX+PY101'))?.runs.map((run) => run.key) ?? [];
     expect((await catalog.getCourseRuns(runKeys)).size).toBe(runKeys.length);
     expect(world.sandbox.discovery.totalRequests()).toBe(0);
+  });
+
+  it('keeps a listing page for a few seconds: the same page asks nothing, another page or search asks', async () => {
+    const catalog = coldCatalog();
+    const first = await catalog.listCourses({ offset: 0, limit: 5 });
+    expect(await catalog.listCourses({ offset: 0, limit: 5 })).toEqual(first);
+    // The search text is trimmed before it is sent, so these two are the same request.
+    await catalog.listCourses({ offset: 0, limit: 5, search: 'python' });
+    await catalog.listCourses({ offset: 0, limit: 5, search: ' python ' });
+    await catalog.listCourses({ offset: 5, limit: 5 });
+    await catalog.listCourses({ offset: 0, limit: 6 });
+    expect(courseRequests()).toBe(4);
+  });
+
+  it('shares one request among concurrent listings of the same page', async () => {
+    const catalog = coldCatalog();
+    world.sandbox.discovery.setLatency(50);
+    try {
+      const pages = await Promise.all(
+        Array.from({ length: 5 }, () => catalog.listCourses({ offset: 0, limit: 10 })),
+      );
+      expect(courseRequests()).toBe(1);
+      expect(new Set(pages.map((page) => JSON.stringify(page))).size).toBe(1);
+    } finally {
+      world.sandbox.discovery.setLatency(0);
+    }
+  });
+
+  it('keeps no failed listing: once Discovery is back the page is asked for again', async () => {
+    const catalog = coldCatalog();
+    world.sandbox.discovery.injectFault({ status: 503, count: 10 });
+    await expect(catalog.listCourses({ offset: 0, limit: 10 })).rejects.toBeInstanceOf(
+      UpstreamUnavailableError,
+    );
+    world.sandbox.discovery.clearFaults();
+    world.sandbox.discovery.resetStats();
+    const page = await catalog.listCourses({ offset: 0, limit: 10 });
+    expect(page.courses.length).toBeGreaterThan(0);
+    expect(courseRequests()).toBe(1);
+  });
+
+  it('asks for a listing again once it is older than the catalog cache allows', async () => {
+    const catalog = coldCatalog(1);
+    await catalog.listCourses({ offset: 0, limit: 10 });
+    await sleep(1_100);
+    await catalog.listCourses({ offset: 0, limit: 10 });
+    expect(courseRequests()).toBe(2);
   });
 
   it('serves cached runs during an outage and maps only the missing keys to the error', async () => {
