@@ -1,6 +1,6 @@
-import { DateTimeResolver } from 'graphql-scalars';
 import type { Resolvers } from '../schema/__generated__/resolvers-types.js';
 import { catalogResolvers } from './catalog/index.js';
+import { DateTimeScalar } from './date-time.js';
 import { discountsResolvers } from './discounts/index.js';
 import { enrollmentsResolvers } from './enrollments/index.js';
 import { ordersResolvers } from './orders/index.js';
@@ -30,5 +30,5 @@ export function buildResolvers(): Resolvers {
       merged[typeName] = { ...merged[typeName], ...(fields as Record<string, unknown>) };
     }
   }
-  return { ...(merged as Resolvers), DateTime: DateTimeResolver };
+  return { ...(merged as Resolvers), DateTime: DateTimeScalar };
 }
