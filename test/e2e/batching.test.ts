@@ -3,6 +3,7 @@ import { DEMO_COURSE_RUNS } from '../../sandbox/demo-data.js';
 import { contractOperation, graphql, signToken } from '../support/client.js';
 import { importOrders } from '../support/commercetools.js';
 import { startTestGateway, type TestGateway } from '../support/gateway.js';
+import { waitFor } from '../support/redis-servers.js';
 
 /**
  * DataLoaders batch every lookup of one request: a page of orders costs one request per upstream
@@ -65,6 +66,23 @@ describe.each([
     expect(orders).toHaveLength(20);
     expect(orders.every((edge) => edge.node.lines.length === 2)).toBe(true);
     expect(counts()).toEqual({ commercetools: 1, discovery: 1, lms: 1 });
+  });
+
+  it("asks the LMS for the owner's enrollments while the order system is still answering", async () => {
+    resetCounts();
+    gw.sandbox.commercetools!.setLatency(1_500);
+    try {
+      let answered = false;
+      const response = graphql(gw.url, contractOperation('MyOrders'), { first: 20 }, { token });
+      void response.finally(() => (answered = true));
+      await waitFor('the LMS request', () => Promise.resolve(gw.sandbox.lms!.totalRequests() > 0));
+      // Had it waited for the orders, the LMS could not have been asked before 1.5 s.
+      expect(answered).toBe(false);
+      expect((await response).body.errors).toBeUndefined();
+      expect(counts()).toEqual({ commercetools: 1, discovery: 0, lms: 1 });
+    } finally {
+      gw.sandbox.commercetools!.setLatency(0);
+    }
   });
 
   it('costs no Discovery request once the catalog is cached in Redis', async () => {
