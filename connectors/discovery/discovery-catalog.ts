@@ -72,6 +72,9 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     this.#listings = new LRUCache<string, CatalogPage, ListingQuery>({
       max: LISTING_ENTRIES,
       ttl: memory.ttl,
+      // A page pushed out while its call is under way (500 other listings asked for meanwhile, a
+      // flood of searches) still answers those waiting for it, instead of failing them.
+      ignoreFetchAbort: true,
       fetchMethod: (_key, _stale, { context }) => this.#fetchListing(context),
     });
   }

@@ -143,6 +143,22 @@ describe('Course Discovery catalog', () => {
     }
   });
 
+  it('answers a listing pushed out of memory while its call was under way (a flood of searches)', async () => {
+    const catalog = coldCatalog();
+    world.sandbox.discovery.setLatency(300);
+    try {
+      const page = catalog.listCourses({ offset: 0, limit: 10 });
+      // More distinct listings than are kept (500), all asked for while the first is under way.
+      const flood = Array.from({ length: 510 }, (_, i) =>
+        catalog.listCourses({ offset: 0, limit: 10, search: `flood ${i}` }),
+      );
+      expect((await page).courses.length).toBe(10);
+      await Promise.all(flood);
+    } finally {
+      world.sandbox.discovery.setLatency(0);
+    }
+  });
+
   it('keeps no failed listing: once Discovery is back the page is asked for again', async () => {
     const catalog = coldCatalog();
     world.sandbox.discovery.injectFault({ status: 503, count: 10 });
