@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import { GATEWAY_NODE_FLAGS } from '../server/node-flags.js';
+import { freePortBlock } from '../server/port-check.js';
 
 const DIST = fileURLToPath(new URL('..', import.meta.url));
 const READY_TIMEOUT_MS = 20_000;
@@ -52,7 +52,7 @@ export interface Stack {
  * processes beside it, all on one Redis under the bench's key prefix.
  */
 export async function startStack(options: StackOptions): Promise<Stack> {
-  const port = await freeBasePort();
+  const port = await freePortBlock([101, 102, 103, 104, 105, 106, 107]);
   const at = (offset: number) => `http://127.0.0.1:${port + offset}`;
   const sandboxUrls = {
     discovery: at(101),
@@ -251,29 +251,6 @@ function upstreamEnvironment(urls: Stack['sandboxUrls']): Record<string, string>
     SANCTIONS_API_URL: urls.screening,
     SANCTIONS_API_KEY: credentials.screeningApiKey,
   };
-}
-
-/**
- * A port P with P and P+101..107 free (the gateway and the sandbox beside it), below Linux's
- * ephemeral range (32768 and up) so outgoing connections cannot take them meanwhile.
- */
-async function freeBasePort(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const base = 10_000 + Math.floor(Math.random() * 20_000);
-    const offsets = [0, 101, 102, 103, 104, 105, 106, 107];
-    const free = await Promise.all(offsets.map((offset) => isFree(base + offset)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no free block of ports found');
-}
-
-function isFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    // Loopback, where the gateway (HOST) and the sandbox listen.
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
 }
 
 /** The Redis server's process id when it runs on this machine, for the CPU split. */

@@ -193,7 +193,7 @@ function printResults(results: OperationResult[]): void {
   console.log(latencyTable(results));
   console.log(
     `\n  gw = gateway: POST /graphql, from sending the request to the last byte of the answer.\n` +
-      `  cp = upstream critical path: the upstream requests the operation must make one after another,\n` +
+      `  cp = upstream critical path: the upstream requests the operation must wait for (as it sends them),\n` +
       `       sent straight to the sandbox from this process, at the same rate, over keep-alive connections:`,
   );
   for (const r of results) console.log(`       ${r.name}: ${r.criticalPathStages.join('  ->  ')}`);

@@ -45,7 +45,9 @@ export async function listOrdersOf(
   // page. The page's own lookup below then finds them in the loader (one LMS request still); a
   // page with no orders has asked for them in vain, the price of not waiting on all the others.
   // A failure stays with the loader, for the fields that ask, as it would have.
-  if (needs.enrollments) ctx.loaders.enrollmentsByUsername.load(owner.username).catch(ignore);
+  if (needs.enrollments) {
+    void ctx.loaders.enrollmentsByUsername.load(owner.username).catch(() => undefined);
+  }
   const page = await ctx.connectors.orders.listCustomerOrders({
     ownerId: owner.userId,
     first: args.first,
@@ -82,8 +84,6 @@ async function fetchWhatThePageNeeds(
       : null,
   ]);
 }
-
-function ignore(): void {}
 
 /** A page of orders, newest first, as a connection; the orders are primed for this request. */
 export function orderConnection(

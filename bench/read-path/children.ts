@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { SANDBOX_CREDENTIALS } from '../../sandbox/credentials.js';
 import { request } from './http.js';
-import { freePortBlock } from './ports.js';
+import { freePortBlock } from '../../server/port-check.js';
 
 /**
  * `separate`: the sandbox in its own process, the gateway configured with its URLs (as in

@@ -3,14 +3,12 @@ import type { UpstreamUrls } from './children.js';
 import { keepAliveAgent, requestOk } from './http.js';
 
 /**
- * The upstream requests an operation must make one after another, issued straight to the
- * sandbox. Its latency is what the operation would take with a gateway that cost nothing.
+ * The upstream requests an operation must wait for, sent as it sends them (one after another,
+ * or side by side), straight to the sandbox. Its latency is what the operation would take with a gateway that cost nothing.
  */
 export interface CriticalPath {
   /** Human-readable, one line per sequential stage. */
   stages: string[];
-  /** Upstream routes (as the sandbox stats name them) one chain requests, per upstream. */
-  expectedRoutes: Record<string, Record<string, number>>;
   send(): Promise<void>;
 }
 
@@ -46,10 +44,6 @@ export async function myOrdersCriticalPath(
     stages: [
       'commercetools GET /{project}/orders (page of 21) alongside LMS GET /api/enrollment/v1/enrollment?user=…',
     ],
-    expectedRoutes: {
-      commercetools: { 'GET /:projectKey/orders': 1 },
-      lms: { 'GET /api/enrollment/v1/enrollment': 1 },
-    },
     send: async () => {
       await Promise.all([
         requestOk({ method: 'GET', url: ordersUrl, headers: ctHeaders }, ctAgent),
@@ -69,7 +63,6 @@ export async function myOrdersCriticalPath(
 export function courseCatalogCriticalPath(): CriticalPath {
   return {
     stages: ['none (Discovery listing pages are kept in the gateway for up to 15 s)'],
-    expectedRoutes: {},
     send: () => Promise.resolve(),
   };
 }

@@ -4,10 +4,10 @@
  */
 import { spawn } from 'node:child_process';
 import { createWriteStream, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { GATEWAY_NODE_FLAGS } from '../../server/node-flags.js';
+import { freePortBlock } from '../../server/port-check.js';
 import { addCleanup, children } from './cleanup.js';
 import type { ProbeMemory, ProbePauses } from './gateway-probe.js';
 import type { FanoutOptions } from './options.js';
@@ -34,23 +34,6 @@ export interface Gateway {
   stop(): Promise<void>;
 }
 
-async function portIsFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer();
-    server.once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-async function freePortBlock(): Promise<number> {
-  for (let attempt = 0; attempt < 50; attempt++) {
-    const port = 20_000 + Math.floor(Math.random() * 10_000);
-    const all = [port, port + 101, port + 102, port + 103, port + 104];
-    if ((await Promise.all(all.map(portIsFree))).every(Boolean)) return port;
-  }
-  throw new Error('no free block of ports for the gateway and its sandbox');
-}
-
 export function procStatusKb(pid: number, field: string): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8')
     .split('\n')
@@ -72,7 +55,7 @@ export async function startGateway(
     'runId' | 'redisUrl' | 'gatewayFlags' | 'gatewayLog' | 'gatewayRoot'
   >,
 ): Promise<Gateway> {
-  const port = await freePortBlock();
+  const port = await freePortBlock([101, 102, 103, 104]);
   const keyPrefix = `bench-subs-${options.runId}-${run}:`;
   const env: NodeJS.ProcessEnv = {};
   // The bench's shell may carry gateway settings; the gateway gets only what is set here.

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { freePortBlock } from '../../server/port-check.js';
 
 const MAIN = fileURLToPath(new URL('../../dist/server/main.js', import.meta.url));
 
@@ -59,34 +59,7 @@ export function startGatewayProcess(environment: Record<string, string>): Gatewa
   };
 }
 
-/** The first port the kernel hands out on its own (Linux's ip_local_port_range; 32768 if unknown). */
-function ephemeralPortsStart(): number {
-  try {
-    const low = Number(
-      readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
-    );
-    return Number.isInteger(low) && low > 0 ? low : 32_768;
-  } catch {
-    return 32_768;
-  }
-}
-
 /** A port P such that P and the sandbox's P+101…P+104 are free now, for a gateway on a fixed PORT. */
-export async function freeGatewayPort(): Promise<number> {
-  const free = (port: number) =>
-    new Promise<boolean>((resolve) => {
-      const probe = createServer();
-      probe.once('error', () => resolve(false));
-      probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
-    });
-  // Below the ephemeral range: a port in it can be given to an outgoing connection (Redis, an
-  // upstream, another test's client) or a port-0 listener between this probe and the gateway's
-  // start, which then stops with "already in use" (seen in CI on a sandbox port, 33000).
-  const top = Math.max(ephemeralPortsStart() - 105, 30_000);
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 20_000 + Math.floor(Math.random() * (top - 20_000));
-    const ports = [port, port + 101, port + 102, port + 103, port + 104];
-    if ((await Promise.all(ports.map(free))).every(Boolean)) return port;
-  }
-  throw new Error('found no free gateway port with its sandbox ports');
+export function freeGatewayPort(): Promise<number> {
+  return freePortBlock([101, 102, 103, 104]);
 }
