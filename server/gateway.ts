@@ -1,4 +1,3 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDisableSuggestions } from '@apollo/server/plugin/disableSuggestions';
@@ -48,6 +47,7 @@ import { operationLogPlugin } from './operation-log.js';
 import { requestIdOf, requestIds } from './request-id.js';
 import { loadFlows } from './flows-loading.js';
 import { createCommerceRuntime } from './runtime.js';
+import { createExpressServer } from './express-server.js';
 import { createStripeWebhookRouter } from './webhooks.js';
 import { isAllowedOrigin } from './origins.js';
 
@@ -99,7 +99,10 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
 
   const app = express();
   app.disable('x-powered-by');
-  const httpServer = createServer(serverTimeouts(config.http), app);
+  // Express would hash every answer (SHA-1) for an ETag that no client sends back: GraphQL comes
+  // by POST, per viewer and per moment, and the probes and /metrics are polled for fresh figures.
+  app.set('etag', false);
+  const httpServer = createExpressServer(app, serverTimeouts(config.http));
   boundConnectionsPerClient(httpServer, config.http.maxConnectionsPerClient);
   app.use(refuseDeclaredOversize(MAX_ANY_BODY_BYTES));
   const limits = queryLimitProtection();
@@ -207,13 +210,11 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
   if (!production) app.use(createGraphiqlRouter({ endpointPath: GRAPHQL_PATH }));
   app.use(
     GRAPHQL_PATH,
-    graphqlApp(
-      refuseDeclaredOversize(MAX_BODY_BYTES),
-      express.json({ limit: MAX_BODY_BYTES }),
-      expressMiddleware(apollo, {
-        context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
-      }),
-    ),
+    refuseDeclaredOversize(MAX_BODY_BYTES),
+    express.json({ limit: MAX_BODY_BYTES }),
+    expressMiddleware(apollo, {
+      context: ({ req, res }) => contexts.forRequest(req.headers, requestIdOf(res)),
+    }),
   );
   app.use(createHttpErrorHandler((error) => logger.error({ err: error }, 'HTTP request failed')));
 
@@ -240,17 +241,4 @@ export async function startGateway(options: GatewayOptions): Promise<Gateway> {
       return closing;
     },
   };
-}
-
-/**
- * The GraphQL handlers in an app of their own, for its settings: Express would otherwise hash
- * every answer (SHA-1) for an ETag that no client sends back on a POST, and a GraphQL answer is
- * per viewer and per moment anyway.
- */
-function graphqlApp(...handlers: express.RequestHandler[]): express.Express {
-  const graphql = express();
-  graphql.disable('x-powered-by');
-  graphql.set('etag', false);
-  graphql.use(...handlers);
-  return graphql;
 }
