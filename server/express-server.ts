@@ -12,11 +12,10 @@ import type { Express } from 'express';
  * prototypes (`app.request`, `app.response`).
  *
  * Express gives each request and response those prototypes as it receives them, with
- * `Object.setPrototypeOf`. After that call V8 kept everything the request allocated alive through
- * the next two young-generation collections: about 30 % of it was promoted to the old generation,
+ * `Object.setPrototypeOf`. After that call V8 kept what the request allocated alive through
+ * young-generation collections until the next full one: about 30 % of it was promoted,
  * each collection of a 32 MB young generation paused the process for 6–8 ms instead of under 1 ms,
- * and full collections followed every few seconds. Those pauses were most of the read path's
- * p99. An object that already has the prototype makes Express's call a no-op (V8 returns at once
+ * and full collections followed every few seconds: a large part of the read path's p99. An object that already has the prototype makes Express's call a no-op (V8 returns at once
  * when the prototype is unchanged), so the request dies young. Nothing else changes: the
  * prototype chain is the one Express would have set.
  *
