@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { startSystem, type RunningSystem, type SystemOptions } from './children.js';
-import { benchOperations, looksSuccessful, type BenchOperation } from './operations.js';
+import { benchOperations, type BenchOperation } from './operations.js';
 import { cpuRound } from './cpu-round.js';
 import { saturate } from './saturate.js';
 import { setLatency } from './sandbox-control.js';
@@ -72,7 +72,6 @@ export async function compareBuilds(options: {
           ...load(which),
           connections: 16,
           durationSeconds: 3,
-          verifyBody: looksSuccessful,
         });
       }
       // Let the warm-up's connections close before the rounds count anything.
