@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 const require = createRequire(import.meta.url);
+
+/** Test files that run in a process of their own. */
+const OWN_PROCESS = ['test/unit/server/request-lifetime.test.ts'];
 
 export default defineConfig({
   resolve: {
@@ -11,7 +14,6 @@ export default defineConfig({
     alias: [{ find: /^graphql$/, replacement: require.resolve('graphql') }],
   },
   test: {
-    include: ['test/**/*.test.ts'],
     testTimeout: 30_000,
     hookTimeout: 30_000,
     // e2e files each boot their own sandbox and gateway on free ports; two cores, so keep it small.
@@ -22,5 +24,21 @@ export default defineConfig({
     // gateway, sandbox, registry and connection is made by the test that uses it, on its own
     // ports and Redis key prefix, and no test stubs a global or a module.
     isolate: false,
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'suite',
+          include: ['test/**/*.test.ts'],
+          exclude: [...configDefaults.exclude, ...OWN_PROCESS],
+        },
+      },
+      {
+        // Measures how much of what a request allocates V8 promotes: in a worker that earlier
+        // files shared (their gateways, sockets and timers), their work counted too.
+        extends: true,
+        test: { name: 'own-process', include: OWN_PROCESS, isolate: true, pool: 'forks' },
+      },
+    ],
   },
 });
