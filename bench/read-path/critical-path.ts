@@ -4,7 +4,8 @@ import { keepAliveAgent, requestOk } from './http.js';
 
 /**
  * The upstream requests an operation must wait for, sent as it sends them (one after another,
- * or side by side), straight to the sandbox. Its latency is what the operation would take with a gateway that cost nothing.
+ * or side by side), straight to the sandbox. Its latency is what the operation would take with a
+ * gateway that cost nothing.
  */
 export interface CriticalPath {
   /** Human-readable, one line per sequential stage. */
