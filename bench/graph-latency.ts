@@ -13,7 +13,7 @@ import { startSystem, type RunningSystem, type Topology } from './read-path/chil
 import { tokenFor } from './read-path/contract.js';
 import { summariseNewestProfile } from './read-path/cpu-profile.js';
 import { keepAliveAgent, requestOk } from './read-path/http.js';
-import { runOpenLoop } from './read-path/open-loop.js';
+import { runOpenLoop, type OpenLoopResult } from './read-path/open-loop.js';
 import { benchOperations, looksSuccessful, type BenchOperation } from './read-path/operations.js';
 import { processCpuMs } from './read-path/proc-cpu.js';
 import { deleteKeysWithPrefix } from './read-path/redis-cleanup.js';
@@ -125,15 +125,9 @@ async function measure(
   agent.destroy();
   await delay(1000);
 
-  const sendCriticalPath = () => op.criticalPath.send();
-  await leadIn(rate, sendCriticalPath);
-  await resetStats(system.upstreams);
-  const criticalPath = await runOpenLoop({
-    ratePerSecond: rate,
-    durationMs: seconds.fixedRate * 1000,
-    send: sendCriticalPath,
-  });
-  await delay(1000);
+  const criticalPath = op.criticalPath.send
+    ? await runCriticalPath(system, rate, op.criticalPath.send)
+    : null;
 
   return {
     name: op.name,
@@ -147,6 +141,23 @@ async function measure(
         ? null
         : (cpuAfter - cpuBefore) / Math.max(1, gateway.sent),
   };
+}
+
+/** The critical path's own requests straight to the sandbox, at the rate the gateway had. */
+async function runCriticalPath(
+  system: RunningSystem,
+  rate: number,
+  send: () => Promise<void>,
+): Promise<OpenLoopResult> {
+  await leadIn(rate, send);
+  await resetStats(system.upstreams);
+  const run = await runOpenLoop({
+    ratePerSecond: rate,
+    durationMs: seconds.fixedRate * 1000,
+    send,
+  });
+  await delay(1000);
+  return run;
 }
 
 /**

@@ -6,7 +6,8 @@ export interface OperationResult {
   name: string;
   saturation: SaturationResult;
   gateway: OpenLoopResult;
-  criticalPath: OpenLoopResult;
+  /** Null when the operation waits on no upstream, so there was nothing to run (0 ms). */
+  criticalPath: OpenLoopResult | null;
   criticalPathStages: string[];
   /** Upstream requests per gateway request during the fixed-rate run, per upstream and route. */
   upstreamPerRequest: UpstreamStats;
@@ -54,8 +55,10 @@ export function latencyTable(results: readonly OperationResult[]): string {
     'target',
   ];
   const rows = results.map((r) => {
-    const addedP50 = r.gateway.latency.p50 - r.criticalPath.latency.p50;
-    const addedP99 = r.gateway.latency.p99 - r.criticalPath.latency.p99;
+    const cpP50 = r.criticalPath?.latency.p50 ?? 0;
+    const cpP99 = r.criticalPath?.latency.p99 ?? 0;
+    const addedP50 = r.gateway.latency.p50 - cpP50;
+    const addedP99 = r.gateway.latency.p99 - cpP99;
     const cpuTarget = TARGET_CPU_MS_PER_REQUEST[r.name];
     const met =
       addedP50 <= TARGET_ADDED_P50_MS &&
@@ -69,8 +72,8 @@ export function latencyTable(results: readonly OperationResult[]): string {
       ms(r.gateway.latency.p50),
       ms(r.gateway.latency.p99),
       ms(r.gateway.latency.p999),
-      ms(r.criticalPath.latency.p50),
-      ms(r.criticalPath.latency.p99),
+      ms(cpP50),
+      ms(cpP99),
       ms(addedP50),
       ms(addedP99),
       r.gatewayCpuMsPerRequest === null ? '-' : `${r.gatewayCpuMsPerRequest.toFixed(2)} ms`,
@@ -101,6 +104,10 @@ export function runHealthLines(results: readonly OperationResult[]): string[] {
       ['gateway', r.gateway],
       ['critical path', r.criticalPath],
     ] as const) {
+      if (run === null) {
+        lines.push(`  ${r.name} ${what}: no upstream to wait on, nothing run (0 ms)`);
+        continue;
+      }
       lines.push(
         `  ${r.name} ${what}: ${run.ok}/${run.sent} ok at ${run.ratePerSecond}/s, ` +
           `launch lag p99 ${ms(run.launchLag.p99)} ms, max ${ms(run.launchLag.max)} ms` +
