@@ -1,5 +1,6 @@
 import { isRecord } from './http-server.js';
 import { randomUUID } from './ids.js';
+import { ReadCache } from './read-cache.js';
 import { matches, orderComparator } from './commercetools-predicate.js';
 import type { Predicate, SortKey } from './commercetools-predicate.js';
 
@@ -177,6 +178,8 @@ export interface OrderQuery {
 export class OrderStore {
   private readonly orders = new Map<string, Order>();
   private readonly orderNumbers = new Set<string>();
+  /** Answers of order queries, dropped at every change to an order. */
+  readonly reads = new ReadCache();
 
   /** Creates an order from an OrderImportDraft; `createdAt` is honoured (the seed needs it). */
   import(value: unknown, ids: { id?: string; lineIds?: readonly string[] } = {}): Order {
@@ -228,6 +231,7 @@ export class OrderStore {
       ...(custom ? { custom } : {}),
     };
     this.orders.set(order.id, order);
+    this.reads.changed();
     if (orderNumber !== undefined) this.orderNumbers.add(orderNumber);
     return structuredClone(order);
   }
@@ -299,6 +303,7 @@ export class OrderStore {
       );
     const order = applyUpdate(id, stored, value, applyAction);
     this.orders.set(id, order);
+    this.reads.changed();
     return structuredClone(order);
   }
 }

@@ -4,6 +4,7 @@ import type { DemoOrder } from './demo-orders.js';
 import { isRecord, routeParam } from './http-server.js';
 import type { RouteRegistrar } from './http-server.js';
 import { randomToken } from './ids.js';
+import type { ReadCache } from './read-cache.js';
 import { CommercetoolsError, OrderStore } from './commercetools-orders.js';
 import { DiscountStore, type DiscountQuery } from './commercetools-discounts.js';
 import {
@@ -201,13 +202,24 @@ export function commercetoolsRoutes(
       }
     };
 
+  /** A read answered through `cache` (sandbox/read-cache.ts), keyed by its path and query. */
+  const handleCachedRead =
+    (cache: ReadCache, fn: (req: Request) => unknown): RequestHandler =>
+    (req, res) => {
+      try {
+        res.type('json').send(cache.json(req.originalUrl, () => fn(req)));
+      } catch (error) {
+        sendError(res, error);
+      }
+    };
+
   return (route) => {
     route('post', '/oauth/token', (req, res) => issueToken(state, credentials, req, res));
     route(
       'get',
       '/:projectKey/orders',
       requireToken,
-      handle((req) => ({ body: state.orders.query(parseQuery(req)) })),
+      handleCachedRead(state.orders.reads, (req) => state.orders.query(parseQuery(req))),
     );
     route(
       'post',

@@ -7,6 +7,7 @@ import type { DemoCourseRun, DemoUser } from './demo-catalog.js';
 import type { DemoOrder } from './demo-orders.js';
 import { displayValue, isRecord, routeParam } from './http-server.js';
 import type { RouteRegistrar } from './http-server.js';
+import { ReadCache } from './read-cache.js';
 
 /** The LMS's DRF views answer `{ detail }` for generic errors. */
 export function lmsErrorBody(_status: number, message: string): unknown {
@@ -45,6 +46,8 @@ export class LmsState {
   private readonly users = new Map<string, DemoUser>();
   private readonly enrollments = new Map<string, StoredEnrollment>();
   private nextUserId = 2001;
+  /** Answers of enrollment lists, dropped at every change to an enrollment. */
+  readonly reads = new ReadCache();
 
   constructor(seed: boolean, orders: readonly DemoOrder[]) {
     for (const user of Object.values(DEMO_USERS)) this.users.set(user.username, user);
@@ -95,6 +98,7 @@ export class LmsState {
 
   put(enrollment: StoredEnrollment): void {
     this.enrollments.set(`${enrollment.user}|${enrollment.run.key}`, enrollment);
+    this.reads.changed();
   }
 }
 
@@ -269,7 +273,9 @@ export function lmsRoutes(
         res.status(400).json({ message: 'The user query parameter is required with an API key.' });
         return;
       }
-      res.json(state.list(user).map(enrollmentJson));
+      res
+        .type('json')
+        .send(state.reads.json(req.originalUrl, () => state.list(user).map(enrollmentJson)));
     });
 
     route(

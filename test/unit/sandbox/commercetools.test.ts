@@ -215,6 +215,13 @@ describe('commercetools orders', () => {
       centAmount: 14900,
       fractionDigits: 2,
     };
+    // A query's answer must never outlive a change to the orders it lists.
+    const carolsVersions = async () =>
+      (await query({ where: 'custom(fields(lmsUserId="1003"))' })).body.results.map(
+        (order) => `${order.orderNumber}@${order.version}`,
+      );
+    const carolsBefore = await carolsVersions();
+    expect(carolsBefore).not.toContain('EDX-900001@1');
     const imported = await api<Order>('/orders/import', {
       method: 'POST',
       body: JSON.stringify({
@@ -246,6 +253,9 @@ describe('commercetools orders', () => {
     expect(imported.body).toMatchObject({ version: 1, orderState: 'Open' });
     expect(imported.body.id).toMatch(/^[0-9a-f-]{36}$/);
     const lineId = imported.body.lineItems[0]?.id ?? '';
+    const carolsAfter = await carolsVersions();
+    expect(carolsAfter).toHaveLength(carolsBefore.length + 1);
+    expect(carolsAfter).toContain('EDX-900001@1');
 
     const update = (version: number, actions: unknown[]) =>
       api<Order & CtError>(`/orders/${imported.body.id}`, {
@@ -265,6 +275,9 @@ describe('commercetools orders', () => {
       custom: { fields: { status: 'PAID' } },
     });
     expect(updated.body.lineItems[0]?.custom.fields.status).toBe('FULFILLED');
+    const carolsUpdated = await carolsVersions();
+    expect(carolsUpdated).toContain('EDX-900001@2');
+    expect(carolsUpdated).not.toContain('EDX-900001@1');
 
     const stale = await update(1, [
       { action: 'setCustomField', name: 'status', value: 'FULFILLED' },

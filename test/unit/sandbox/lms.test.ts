@@ -164,6 +164,25 @@ describe('LMS enrollment API', () => {
     });
   });
 
+  it('lists an enrollment as changed the moment it changes (no list answer outlives a change)', async () => {
+    const list = async () =>
+      (
+        await call<Enrollment[]>(`${base}/api/enrollment/v1/enrollment?user=dana`, {
+          headers: apiKey,
+        })
+      ).body;
+    expect(await list()).toEqual([]);
+    await postEnrollment({ user: 'dana', mode: 'audit', course_details: { course_id: RUN } });
+    expect((await list()).map((e) => [e.mode, e.is_active])).toEqual([['audit', true]]);
+    await postEnrollment({
+      user: 'dana',
+      mode: 'audit',
+      is_active: false,
+      course_details: { course_id: RUN },
+    });
+    expect((await list()).map((e) => [e.mode, e.is_active])).toEqual([['audit', false]]);
+  });
+
   it('enrolls unknown users', async () => {
     const answer = await postEnrollment({
       user: 'erin',
