@@ -3,6 +3,7 @@
  * with a fixed upstream latency, and the gateway's added latency over the upstream critical path.
  * A benchmark, not a test: it prints figures and fails only when it cannot measure. See README.md.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -64,6 +65,8 @@ const { values: args } = parseArgs({
      * came from), as its npm start runs it, against this checkout's sandbox and harness.
      */
     'gateway-root': { type: 'string' },
+    /** Run the gateway alone on another Node binary, e.g. to compare release lines. */
+    'gateway-node': { type: 'string' },
   },
 });
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
@@ -112,12 +115,16 @@ async function measure(
   await leadIn(rate, send);
   await resetStats(system.upstreams);
   const cpuBefore = processCpuMs(system.gatewayPid);
+  const sandboxCpuBefore = system.sandboxPid === null ? null : processCpuMs(system.sandboxPid);
   const gateway = await runOpenLoop({
     ratePerSecond: rate,
     durationMs: seconds.fixedRate * 1000,
     send,
   });
   const cpuAfter = processCpuMs(system.gatewayPid);
+  const sandboxCpuAfter = system.sandboxPid === null ? null : processCpuMs(system.sandboxPid);
+  const perSent = (before: number | null, after: number | null) =>
+    before === null || after === null ? null : (after - before) / Math.max(1, gateway.sent);
   const upstreamPerRequest = perRequest(
     await readStats(system.upstreams),
     gateway.ok + gateway.failed,
@@ -136,10 +143,8 @@ async function measure(
     criticalPath,
     criticalPathStages: op.criticalPath.stages,
     upstreamPerRequest,
-    gatewayCpuMsPerRequest:
-      cpuBefore === null || cpuAfter === null
-        ? null
-        : (cpuAfter - cpuBefore) / Math.max(1, gateway.sent),
+    gatewayCpuMsPerRequest: perSent(cpuBefore, cpuAfter),
+    sandboxCpuMsPerRequest: perSent(sandboxCpuBefore, sandboxCpuAfter),
   };
 }
 
@@ -211,6 +216,10 @@ function printHeader(): void {
       `gateway: the build in ${args['gateway-root']}, started as its npm start starts it`,
     );
   }
+  if (args['gateway-node']) {
+    const version = execFileSync(args['gateway-node'], ['--version'], { encoding: 'utf8' }).trim();
+    console.log(`gateway: on node ${version} (${args['gateway-node']}); the rest on this one`);
+  }
 }
 
 function printResults(results: OperationResult[]): void {
@@ -275,9 +284,11 @@ function printProfile(): void {
 let interrupted = false;
 
 async function main(): Promise<void> {
-  if (args['gateway-root'] && !args['no-tracing-cost']) {
-    // The tracing pair is started from this checkout: it would not measure that build.
-    throw new Error('--gateway-root measures the latency runs only: add --no-tracing-cost');
+  if ((args['gateway-root'] || args['gateway-node']) && !args['no-tracing-cost']) {
+    // The tracing pair is started from this checkout and Node: it would not measure that gateway.
+    throw new Error(
+      '--gateway-root and --gateway-node measure the latency runs only: add --no-tracing-cost',
+    );
   }
   const tracedInstrumentations =
     args.instrumentations === undefined ? undefined : parseInstrumentations(args.instrumentations);
@@ -289,6 +300,7 @@ async function main(): Promise<void> {
     redisKeyPrefix,
     gatewayNodeFlags: args['tracing-only'] ? [] : profileFlags,
     ...(args['gateway-root'] ? { gatewayRoot: args['gateway-root'] } : {}),
+    ...(args['gateway-node'] ? { gatewayNode: args['gateway-node'] } : {}),
   });
   const results: OperationResult[] = [];
   const token = await tokenFor('alice');

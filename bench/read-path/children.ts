@@ -25,6 +25,8 @@ export interface RunningSystem {
   gatewayUrl: string;
   upstreams: UpstreamUrls;
   gatewayPid: number;
+  /** The separate sandbox's process, or null when it runs inside the gateway. */
+  sandboxPid: number | null;
   /** Stops every child (SIGTERM, then SIGKILL after a grace period). */
   stop(): Promise<void>;
 }
@@ -43,6 +45,11 @@ export interface SystemOptions {
    * started as that checkout's own `npm start` starts it; the upstreams stay this one's sandbox.
    */
   gatewayRoot?: string;
+  /**
+   * Another Node binary for the gateway alone (e.g. a newer release line), so that only the
+   * gateway's runtime changes; the sandbox and the bench stay on this one.
+   */
+  gatewayNode?: string;
 }
 
 /** Where `npm start` puts its in-process sandbox (PORT+101..104), and where the separate one goes. */
@@ -68,8 +75,9 @@ class Child {
     args: string[],
     env: NodeJS.ProcessEnv,
     cwd: string,
+    node: string = process.execPath,
   ) {
-    this.#process = spawn(process.execPath, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.#process = spawn(node, args, { env, cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     live.add(this.#process);
     // Kept (the tail only) so a child that fails to start can say why.
     const keep = (chunk: Buffer) => {
@@ -166,10 +174,12 @@ export async function startSystem(options: SystemOptions): Promise<RunningSystem
         ...options.gatewayEnv,
       },
       options.gatewayRoot ?? options.repoRoot,
+      options.gatewayNode,
     );
     children.push(gateway);
     await waitUntilAnswers(gateway, `${gatewayUrl}/healthz`);
-    return { gatewayUrl, upstreams, gatewayPid: gateway.pid, stop };
+    const sandboxPid = children.find((child) => child.name === 'sandbox')?.pid ?? null;
+    return { gatewayUrl, upstreams, gatewayPid: gateway.pid, sandboxPid, stop };
   } catch (error) {
     await stop();
     throw error;

@@ -13,6 +13,11 @@ export interface OperationResult {
   upstreamPerRequest: UpstreamStats;
   /** Gateway process CPU per request during the fixed-rate run, or null without /proc. */
   gatewayCpuMsPerRequest: number | null;
+  /**
+   * The separate sandbox's CPU per gateway request over the same run: what the upstreams'
+   * stand-in takes from the cores the gateway shares with it (null when it runs in-process).
+   */
+  sandboxCpuMsPerRequest: number | null;
 }
 
 /** Issue 12's aims for the read path (issue 2's were 2 and 8 ms added, no CPU aim). */
@@ -115,6 +120,12 @@ export function runHealthLines(results: readonly OperationResult[]): string[] {
             ? ' -- the client fell behind (busy machine?): latency figures unreliable'
             : '') +
           (run.failed > 0 ? `; ${run.failed} FAILED, first: ${run.firstFailure ?? ''}` : ''),
+      );
+    }
+    if (r.sandboxCpuMsPerRequest !== null) {
+      lines.push(
+        `  ${r.name} sandbox: ${r.sandboxCpuMsPerRequest.toFixed(2)} ms CPU per gateway request ` +
+          `(the upstreams' stand-in, on the same cores)`,
       );
     }
     lines.push(
