@@ -34,7 +34,7 @@ describe('sandbox read cache', () => {
   });
 
   it('drops the oldest answers beyond its bound', () => {
-    const cache = new ReadCache(2);
+    const cache = new ReadCache({ maxEntries: 2 });
     let builds = 0;
     const read = (key: string) =>
       cache.json(key, () => {
@@ -44,6 +44,25 @@ describe('sandbox read cache', () => {
     read('a');
     read('b');
     read('c');
+    expect(builds).toBe(3);
+    read('c');
+    read('b');
+    expect(builds).toBe(3);
+    read('a');
+    expect(builds).toBe(4);
+  });
+
+  it('drops the oldest answers beyond its size in characters, however few', () => {
+    const cache = new ReadCache({ maxChars: 25 });
+    let builds = 0;
+    const read = (key: string) =>
+      cache.json(key, () => {
+        builds += 1;
+        return key.repeat(10);
+      });
+    read('a'); // 12 characters of JSON
+    read('b'); // 24 in all
+    read('c'); // 36: 'a' goes
     expect(builds).toBe(3);
     read('c');
     read('b');
