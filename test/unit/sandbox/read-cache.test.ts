@@ -33,41 +33,28 @@ describe('sandbox read cache', () => {
     expect(read()).toBe('[1]');
   });
 
-  it('drops the oldest answers beyond its bound', () => {
-    const cache = new ReadCache({ maxEntries: 2 });
+  // Reads a, b, c (a goes), then c and b again from the cache, then a, which is built again.
+  const evictsTheOldest = (cache: ReadCache, answer: (key: string) => string) => {
     let builds = 0;
     const read = (key: string) =>
       cache.json(key, () => {
         builds += 1;
-        return key;
+        return answer(key);
       });
-    read('a');
-    read('b');
-    read('c');
+    for (const key of ['a', 'b', 'c']) read(key);
     expect(builds).toBe(3);
-    read('c');
-    read('b');
+    for (const key of ['c', 'b']) read(key);
     expect(builds).toBe(3);
     read('a');
     expect(builds).toBe(4);
+  };
+
+  it('drops the oldest answers beyond its bound', () => {
+    evictsTheOldest(new ReadCache({ maxEntries: 2 }), (key) => key);
   });
 
   it('drops the oldest answers beyond its size in characters, however few', () => {
-    const cache = new ReadCache({ maxChars: 25 });
-    let builds = 0;
-    const read = (key: string) =>
-      cache.json(key, () => {
-        builds += 1;
-        return key.repeat(10);
-      });
-    read('a'); // 12 characters of JSON
-    read('b'); // 24 in all
-    read('c'); // 36: 'a' goes
-    expect(builds).toBe(3);
-    read('c');
-    read('b');
-    expect(builds).toBe(3);
-    read('a');
-    expect(builds).toBe(4);
+    // 12 characters of JSON each: the third takes the total to 36, over 25.
+    evictsTheOldest(new ReadCache({ maxChars: 25 }), (key) => key.repeat(10));
   });
 });
