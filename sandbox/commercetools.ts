@@ -190,28 +190,28 @@ export function commercetoolsRoutes(
     next();
   };
 
-  /** Runs a handler, turning a CommercetoolsError into the upstream's error answer. */
-  const handle =
-    (fn: (req: Request) => { status?: number; body: unknown }): RequestHandler =>
+  /** Runs `answer`, turning a CommercetoolsError it throws into the upstream's error answer. */
+  const guarded =
+    (answer: (req: Request, res: Response) => void): RequestHandler =>
     (req, res) => {
       try {
-        const { status = 200, body } = fn(req);
-        res.status(status).json(body);
+        answer(req, res);
       } catch (error) {
         sendError(res, error);
       }
     };
 
+  const handle = (fn: (req: Request) => { status?: number; body: unknown }): RequestHandler =>
+    guarded((req, res) => {
+      const { status = 200, body } = fn(req);
+      res.status(status).json(body);
+    });
+
   /** A read answered through `cache` (sandbox/read-cache.ts), keyed by its path and query. */
-  const handleCachedRead =
-    (cache: ReadCache, fn: (req: Request) => unknown): RequestHandler =>
-    (req, res) => {
-      try {
-        res.type('json').send(cache.json(req.originalUrl, () => fn(req)));
-      } catch (error) {
-        sendError(res, error);
-      }
-    };
+  const handleCachedRead = (cache: ReadCache, fn: (req: Request) => unknown): RequestHandler =>
+    guarded((req, res) => {
+      res.type('json').send(cache.json(req.originalUrl, () => fn(req)));
+    });
 
   return (route) => {
     route('post', '/oauth/token', (req, res) => issueToken(state, credentials, req, res));
