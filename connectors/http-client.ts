@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Pool } from 'undici';
+import { Pool, type Dispatcher } from 'undici';
 
 import { UpstreamUnavailableError, type UpstreamName } from './errors.js';
 import { networkErrorCode, noAnswerError, statusError } from './http-error-mapping.js';
@@ -65,8 +65,11 @@ interface Answer {
   body: string;
 }
 
-/** Thrown into an attempt that ran past `timeoutMs`. */
-const TIMED_OUT = Object.freeze({ code: 'ETIMEDOUT' });
+/**
+ * What an attempt that ran past `timeoutMs` fails with, and its request is aborted with. Only
+ * its code is ever reported (`networkErrorCode`), so one shared instance serves every call.
+ */
+const TIMED_OUT = Object.assign(new Error('upstream call timed out'), { code: 'ETIMEDOUT' });
 
 /**
  * A JSON client for one upstream, on its own undici pool: a slow upstream cannot starve the
@@ -90,31 +93,62 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     ...options.headers,
   };
 
-  async function attempt(
+  // One attempt through undici's dispatch API: the body is gathered straight into a string,
+  // with none of `pool.request`'s per-call stream, async resource and AbortSignal (together
+  // about half of the client's CPU per call: bench/README.md, session 21).
+  function attempt(
     method: Method,
     path: string,
     headers: Record<string, string>,
     body: string | null,
   ): Promise<Answer> {
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(TIMED_OUT), timeoutMs);
-    try {
-      const response = await pool.request({
-        method,
-        path,
-        headers,
-        body,
-        signal: deadline.signal,
-      });
-      const retryAfter = response.headers['retry-after'];
-      return {
-        statusCode: response.statusCode,
-        retryAfter: typeof retryAfter === 'string' ? retryAfter : undefined,
-        body: await response.body.text(),
+    return new Promise<Answer>((resolve, reject) => {
+      let controller: Dispatcher.DispatchController | undefined;
+      let settled = false;
+      let statusCode = 0;
+      let retryAfter: string | undefined;
+      const chunks: Buffer[] = [];
+      const settle = (outcome: Answer | Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        if (outcome instanceof Error) reject(outcome);
+        else resolve(outcome);
       };
-    } finally {
-      clearTimeout(timer);
-    }
+      // The deadline holds while the call waits for a connection too: it fails then, and is
+      // dropped when a connection takes it up.
+      const timer = setTimeout(() => {
+        controller?.abort(TIMED_OUT);
+        settle(TIMED_OUT);
+      }, timeoutMs);
+      pool.dispatch(
+        { method, path, headers, body },
+        {
+          onRequestStart(started) {
+            controller = started;
+            if (settled) started.abort(TIMED_OUT);
+          },
+          onResponseStart(_controller, status, responseHeaders) {
+            if (status < 200) return; // 1xx: the real answer follows
+            statusCode = status;
+            const value = responseHeaders['retry-after'];
+            retryAfter = typeof value === 'string' ? value : undefined;
+          },
+          onResponseData(_controller, chunk) {
+            chunks.push(chunk);
+          },
+          onResponseEnd() {
+            const [only] = chunks;
+            const text =
+              chunks.length === 1 && only ? only.toString() : Buffer.concat(chunks).toString();
+            settle({ statusCode, retryAfter, body: text });
+          },
+          onResponseError(_controller, error) {
+            settle(error);
+          },
+        },
+      );
+    });
   }
 
   async function request<T>(method: Method, template: string, opts: RequestOptions): Promise<T> {

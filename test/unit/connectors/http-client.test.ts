@@ -1,3 +1,5 @@
+import { createServer, type RequestListener } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 
 import {
@@ -36,6 +38,21 @@ async function failure(promise: Promise<unknown>): Promise<Error> {
   );
   if (!(outcome instanceof Error)) throw new Error('expected the call to fail');
   return outcome;
+}
+
+/** A plain HTTP server answering as `listener` says, for answers the sandbox never gives. */
+async function withServer<T>(
+  listener: RequestListener,
+  use: (baseUrl: string) => Promise<T>,
+): Promise<T> {
+  const server = createServer(listener);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    return await use(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  } finally {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  }
 }
 
 function expectNoLeak(error: Error): void {
@@ -125,6 +142,36 @@ describe('retries', () => {
   });
 });
 
+describe('answers', () => {
+  it('reads a body sent in many pieces, a character split between two of them', async () => {
+    const text = JSON.stringify({ title: 'Ångström für Anfänger – 入門', pad: 'x'.repeat(70_000) });
+    const bytes = Buffer.from(text);
+    const split = bytes.indexOf(Buffer.from('入')) + 1; // inside the three bytes of 入
+    const answer = await withServer(
+      (_request, response) => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write(bytes.subarray(0, split));
+        setTimeout(() => response.end(bytes.subarray(split)), 20);
+      },
+      (url) => client(url).get<{ title: string; pad: string }>('/pieces'),
+    );
+    expect(answer.title).toBe('Ångström für Anfänger – 入門');
+    expect(answer.pad).toHaveLength(70_000);
+  });
+
+  it('waits past an interim 1xx answer for the real one', async () => {
+    const answer = await withServer(
+      (_request, response) => {
+        response.writeProcessing();
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end('{"ok":true}');
+      },
+      (url) => client(url).get<{ ok: boolean }>('/interim'),
+    );
+    expect(answer).toEqual({ ok: true });
+  });
+});
+
 describe('rejections', () => {
   it('maps a 4xx to UpstreamRejectedError with the upstream detail, without retrying', async () => {
     world.sandbox.discovery.injectFault({
@@ -172,6 +219,27 @@ describe('no answer', () => {
     expect(error.message).toBe('catalog did not answer (ETIMEDOUT)');
     expect(events).toEqual([expect.objectContaining({ statusCode: null, route: 'GET /health/' })]);
     expect(world.sandbox.discovery.totalRequests()).toBe(3);
+  });
+
+  it('times out an answer whose body stops coming, headers already in', async () => {
+    let served = 0;
+    const error = await withServer(
+      (_request, response) => {
+        served += 1;
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.write('{"count":'); // and nothing more
+      },
+      async (url) => {
+        const started = performance.now();
+        const failed = await failure(client(url, 150).get('/stalls'));
+        // Three attempts of 150 ms with backoff between: far below the server's forever.
+        expect(performance.now() - started).toBeLessThan(5_000);
+        return failed;
+      },
+    );
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error.message).toBe('catalog did not answer (ETIMEDOUT)');
+    expect(served).toBe(3);
   });
 
   it('maps a closed server to UpstreamUnavailableError with no URL in it', async () => {
