@@ -7,6 +7,7 @@ import type {
   OrderJobs,
   OrderTimelines,
   TimelineEntry,
+  TimelineItem,
 } from '../workflows/services.js';
 import { flowEventId, type FilterPoint, type FlowEventType, type HandlerJob } from './events.js';
 import type { FlowsPlan, HandlerStep } from './flows-plan.js';
@@ -99,34 +100,38 @@ export function createFlowEngine(
     ]),
   ) as Record<FilterPoint, Filter[]>;
 
-  const flow: OrderFlow = {
-    async raise(type: FlowEventType, order: Order) {
-      const entry = timelineEntry('EVENT', type, 'RAISED', order.status, false);
-      // An order exists only when every purchase filter let it through: they show before it.
-      const allowed =
-        type === 'OrderPlaced'
-          ? plan.filters.purchase.map((name) =>
-              timelineEntry('FILTER', name, 'ALLOWED', null, false),
-            )
-          : [];
-      for (const filter of allowed) {
-        await options.timelines.append(order.id, filter, `filter:${filter.name}`);
-      }
-      await Promise.all([
-        options.timelines.append(order.id, entry, `event:${type}`),
-        ...plan.handlers[type].map((step) =>
-          options.jobs.enqueue({ event: type, handler: step.id, orderId: order.id }, order),
-        ),
-      ]);
-    },
-    async screen(point, check) {
-      for (const filter of filters[point]) {
-        const refusal = await filter(check);
-        if (refusal) return refusal;
-      }
-      return null;
-    },
+  /**
+   * Raises an event: its timeline entries (the purchase filters that let an order through show
+   * before it) and one job per handler. `deferTo`, when given, takes the entries instead of
+   * Redis: the handler run that raised the event writes them with its own outcome.
+   */
+  const raise = async (type: FlowEventType, order: Order, deferTo: TimelineItem[] | null) => {
+    const items: TimelineItem[] = [
+      ...(type === 'OrderPlaced' ? plan.filters.purchase : []).map((name) => ({
+        entry: timelineEntry('FILTER', name, 'ALLOWED', null, false),
+        onceKey: `filter:${name}`,
+      })),
+      {
+        entry: timelineEntry('EVENT', type, 'RAISED', order.status, false),
+        onceKey: `event:${type}`,
+      },
+    ];
+    if (deferTo) deferTo.push(...items);
+    await Promise.all([
+      deferTo ? undefined : options.timelines.append(order.id, items),
+      ...plan.handlers[type].map((step) =>
+        options.jobs.enqueue({ event: type, handler: step.id, orderId: order.id }, order),
+      ),
+    ]);
   };
+  const screen: OrderFlow['screen'] = async (point, check) => {
+    for (const filter of filters[point]) {
+      const refusal = await filter(check);
+      if (refusal) return refusal;
+    }
+    return null;
+  };
+  const flow: OrderFlow = { raise: (type, order) => raise(type, order, null), screen };
 
   return {
     flow,
@@ -139,10 +144,27 @@ export function createFlowEngine(
         );
       }
       const { job } = run;
+      // Events this run raises on its own order with no handlers to run (OrderFulfilled, by
+      // default) are written with the run's outcome, one round trip for both. Should the run
+      // die before that, the job runs again and raises them again. An event with handlers is
+      // written at once, so it shows before what its handlers write.
+      const deferred: TimelineItem[] = [];
+      const runFlow: OrderFlow = {
+        raise: (type, order) =>
+          raise(
+            type,
+            order,
+            order.id === job.orderId && plan.handlers[type].length === 0 ? deferred : null,
+          ),
+        screen,
+      };
       const record = async (entry: TimelineEntry, onceKey: string) => {
         try {
-          await options.timelines.append(job.orderId, entry, onceKey);
+          await options.timelines.append(job.orderId, [...deferred, { entry, onceKey }]);
         } catch (error) {
+          // An event it raised must not go unrecorded: the run fails, and its retry raises it
+          // again (a handler runs nothing twice).
+          if (deferred.length > 0) throw error;
           // The handler's work is done (or its failure handled): a lost entry must not redo it.
           run.services.logger.warn({ err: error, orderId: job.orderId }, 'timeline entry lost');
         }
@@ -158,7 +180,7 @@ export function createFlowEngine(
             createdAt: run.raisedAt.toISOString(),
           },
           snapshot: run.snapshot,
-          services: run.services,
+          services: { ...run.services, flow: runFlow },
           lastAttempt: run.lastAttempt,
         });
       } catch (error) {

@@ -5,27 +5,33 @@ import type { OrderTimelines, TimelineEntry } from '../workflows/services.js';
 export const MAX_TIMELINE_ENTRIES = 200;
 const RETENTION_MS = 400 * 24 * 3600 * 1000;
 
-// Appends once per onceKey, trims to the newest entries, and keeps both keys as long as the
-// timeline: one round trip, atomic, so concurrent writers (a webhook delivered five times at
-// once) neither duplicate nor lose an entry.
+// Appends each entry once per onceKey, trims to the newest entries, and keeps both keys as long
+// as the timeline: one round trip, atomic, so concurrent writers (a webhook delivered five times
+// at once) neither duplicate nor lose an entry. ARGV: maxEntries, retentionMs, then a onceKey and
+// its entry for each entry, oldest first.
 const APPEND = `
-if redis.call('SADD', KEYS[2], ARGV[1]) == 0 then return 0 end
-redis.call('RPUSH', KEYS[1], ARGV[2])
-redis.call('LTRIM', KEYS[1], -tonumber(ARGV[3]), -1)
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-return 1
+local appended = 0
+for i = 3, #ARGV, 2 do
+  if redis.call('SADD', KEYS[2], ARGV[i]) == 1 then
+    redis.call('RPUSH', KEYS[1], ARGV[i + 1])
+    appended = appended + 1
+  end
+end
+if appended == 0 then return 0 end
+redis.call('LTRIM', KEYS[1], -tonumber(ARGV[1]), -1)
+redis.call('PEXPIRE', KEYS[1], ARGV[2])
+redis.call('PEXPIRE', KEYS[2], ARGV[2])
+return appended
 `;
 
 declare module 'ioredis' {
   interface RedisCommander<Context> {
-    appendTimelineEntry(
+    appendTimelineEntries(
       list: string,
       once: string,
-      onceKey: string,
-      entry: string,
       maxEntries: number,
       retentionMs: number,
+      ...onceKeysAndEntries: string[]
     ): Result<number, Context>;
   }
 }
@@ -39,21 +45,21 @@ export function createRedisTimelines(redis: Redis | Cluster, keyPrefix: string):
   // ioredis sends a defined script by its hash (EVALSHA), and its text only to a server that
   // lacks it (restarted, or a cluster node new to it): Redis then neither receives nor hashes
   // the script per entry.
-  redis.defineCommand('appendTimelineEntry', { numberOfKeys: 2, lua: APPEND });
+  redis.defineCommand('appendTimelineEntries', { numberOfKeys: 2, lua: APPEND });
   const keys = (orderId: string) => {
     const list = `${keyPrefix}timeline:{${orderId}}`;
     return [list, `${list}:once`] as const;
   };
   return {
-    async append(orderId, entry, onceKey) {
+    async append(orderId, items) {
+      if (items.length === 0) return;
       const [list, once] = keys(orderId);
-      await redis.appendTimelineEntry(
+      await redis.appendTimelineEntries(
         list,
         once,
-        onceKey,
-        JSON.stringify(entry),
         MAX_TIMELINE_ENTRIES,
         RETENTION_MS,
+        ...items.flatMap(({ entry, onceKey }) => [onceKey, JSON.stringify(entry)]),
       );
     },
     async list(orderId) {

@@ -49,12 +49,19 @@ export interface TimelineEntry {
 }
 
 /** Each order's timeline: appended as things happen, kept across restarts, bounded in length. */
+/** One entry for a timeline, with the key that keeps it from being added twice. */
+export interface TimelineItem {
+  entry: TimelineEntry;
+  onceKey: string;
+}
+
 export interface OrderTimelines {
   /**
-   * Appends the entry unless an entry with the same `onceKey` was appended before: an event
-   * raised many times (a webhook delivered five times) shows once.
+   * Appends each entry, in order, unless an entry with the same `onceKey` was appended before:
+   * an event raised many times (a webhook delivered five times) shows once. All of them go in
+   * one round trip, atomically.
    */
-  append(orderId: string, entry: TimelineEntry, onceKey: string): Promise<void>;
+  append(orderId: string, items: readonly TimelineItem[]): Promise<void>;
   /** Oldest first. */
   list(orderId: string): Promise<TimelineEntry[]>;
 }

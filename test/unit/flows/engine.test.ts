@@ -195,4 +195,50 @@ describe('the flows engine', () => {
       'HANDLER fulfillment SUCCEEDED FULFILLED: verified seat SEAT-1 FULFILLED',
     ]);
   });
+
+  it('writes an event with no handlers together with the outcome of the run that raised it', async () => {
+    const memory = inMemoryServices(builtInFlows(MODES));
+    const order = await paidOrder(memory.orders);
+    await memory.services.flow.raise('OrderPaid', order);
+    await memory.drain();
+    // One round trip for the run's two entries.
+    expect(memory.timelines.appends).toEqual([
+      ['event:OrderPaid'],
+      ['event:OrderFulfilled', 'handler:OrderPaid:fulfillment:done'],
+    ]);
+  });
+
+  it('writes an event with handlers at once, so it shows before what they write', async () => {
+    const runs: string[] = [];
+    const memory = inMemoryServices(planWithRecorder(runs));
+    const order = await paidOrder(memory.orders);
+    await memory.services.flow.raise('OrderPaid', order);
+    await memory.drain();
+    expect(memory.timelines.appends).toEqual([
+      ['event:OrderPaid'],
+      ['event:OrderFulfilled'],
+      ['handler:OrderPaid:fulfillment:done'],
+      ['handler:OrderFulfilled:recorder:done'],
+    ]);
+  });
+
+  it('fails the run when the events it raised cannot be written, and the retry writes them', async () => {
+    const memory = inMemoryServices(builtInFlows(MODES));
+    const order = await paidOrder(memory.orders);
+    let failures = 1;
+    memory.timelines.failWhen = (onceKeys) =>
+      onceKeys.includes('event:OrderFulfilled') && failures-- > 0;
+    await memory.services.flow.raise('OrderPaid', order);
+    await memory.drain();
+
+    const job = memory.jobs.all.get(`OrderPaid-fulfillment-${order.id}`);
+    expect(job).toMatchObject({ state: 'completed', attemptsMade: 1 });
+    expect(memory.lms.enrolls).toEqual(['alice/course-v1:X+Y+Z']);
+    const entries = await memory.timelines.list(order.id);
+    expect(entries.map((e) => `${e.kind} ${e.name} ${e.outcome}`)).toEqual([
+      'EVENT OrderPaid RAISED',
+      'EVENT OrderFulfilled RAISED',
+      'HANDLER fulfillment SUCCEEDED',
+    ]);
+  });
 });

@@ -136,15 +136,28 @@ export function inMemoryLms(): EnrollmentConnector & { enrolls: string[]; refuse
   return lms;
 }
 
-/** Timelines as the Redis ones behave: once per key, oldest first. */
-export function inMemoryTimelines(): OrderTimelines {
+/**
+ * Timelines as the Redis ones behave: once per key, oldest first. `appends` holds the once-keys
+ * of each call, to count round trips; `failWhen` makes a call fail as a Redis error would.
+ */
+export function inMemoryTimelines(): OrderTimelines & {
+  appends: string[][];
+  failWhen: ((onceKeys: string[]) => boolean) | null;
+} {
   const entries = new Map<string, TimelineEntry[]>();
   const once = new Set<string>();
   return {
-    append(orderId, entry, onceKey) {
-      if (!once.has(`${orderId}/${onceKey}`)) {
-        once.add(`${orderId}/${onceKey}`);
-        entries.set(orderId, [...(entries.get(orderId) ?? []), entry]);
+    appends: [],
+    failWhen: null,
+    append(orderId, items) {
+      const onceKeys = items.map((item) => item.onceKey);
+      if (this.failWhen?.(onceKeys)) return Promise.reject(new Error('timeline store down'));
+      this.appends.push(onceKeys);
+      for (const { entry, onceKey } of items) {
+        if (!once.has(`${orderId}/${onceKey}`)) {
+          once.add(`${orderId}/${onceKey}`);
+          entries.set(orderId, [...(entries.get(orderId) ?? []), entry]);
+        }
       }
       return Promise.resolve();
     },
