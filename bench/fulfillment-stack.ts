@@ -236,6 +236,8 @@ function upstreamEnvironment(urls: Stack['sandboxUrls']): Record<string, string>
     DISCOVERY_URL: urls.discovery,
     LMS_URL: urls.lms,
     LMS_API_KEY: credentials.lmsApiKey,
+    LMS_OAUTH_CLIENT_ID: credentials.lmsServiceClient.clientId,
+    LMS_OAUTH_CLIENT_SECRET: credentials.lmsServiceClient.clientSecret,
     STRIPE_API_URL: urls.stripe,
     STRIPE_SECRET_KEY: credentials.stripeSecretKey,
     STRIPE_WEBHOOK_SECRET: credentials.stripeWebhookSecret,

@@ -282,11 +282,11 @@ async function createPaidOrders(connectors: Connectors, count: number): Promise<
 
 function connectorsFor(stack: Stack, redis: Redis | Cluster, keyPrefix: string): Connectors {
   const { commercetools, discovery, lms, stripe } = stack.sandboxUrls;
-  const { lmsApiKey, stripeSecretKey, stripeWebhookSecret } = SANDBOX_CREDENTIALS;
+  const { lmsApiKey, lmsServiceClient, stripeSecretKey, stripeWebhookSecret } = SANDBOX_CREDENTIALS;
   return createConnectors(
     {
       discovery: { url: discovery },
-      lms: { url: lms, apiKey: lmsApiKey },
+      lms: { url: lms, apiKey: lmsApiKey, serviceClient: lmsServiceClient },
       stripe: { url: stripe, secretKey: stripeSecretKey, webhookSecret: stripeWebhookSecret },
       commercetools: {
         apiUrl: commercetools,

@@ -8,8 +8,8 @@ export interface Enrollment {
 
 /** Who holds access to which course run (first implementation: the Open edX LMS Enrollment API). */
 export interface EnrollmentConnector {
-  /** Every enrollment of the user, active or not. */
-  listEnrollments(username: string): Promise<Enrollment[]>;
+  /** Every enrollment of each user, active or not, oldest first; [] for a user with none. */
+  listEnrollments(usernames: readonly string[]): Promise<Map<string, Enrollment[]>>;
   /** The user's enrollment in one course run, or null when there is none. */
   getEnrollment(username: string, courseRunKey: string): Promise<Enrollment | null>;
   /** Creates or reactivates the enrollment (idempotent), recording the order that paid for it. */

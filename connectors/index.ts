@@ -10,6 +10,7 @@ import type { DiscountConnector } from './discounts.js';
 import type { EnrollmentConnector } from './enrollment.js';
 import { createHttpClient, type OnUpstreamRequest } from './http-client.js';
 import { LmsEnrollmentConnector } from './lms/lms-enrollment.js';
+import { lmsServiceTokensFor } from './lms/lms-service-tokens.js';
 import { createSmtpMailer, type Mailer } from './mail/smtp-mailer.js';
 import { createCslScreening, type ScreeningConnector } from './screening/csl-screening.js';
 import type { OrderConnector } from './orders.js';
@@ -51,7 +52,15 @@ export type ReadinessConnector = (typeof READINESS_CONNECTORS)[number];
 /** Base URLs have no trailing slash and no API path. */
 export interface ConnectorSettings {
   discovery: { url: string };
-  lms: { url: string; apiKey: string };
+  /**
+   * `serviceClient`: the LMS OAuth2 application of a staff service user, for the staff list of
+   * enrollments; without it, lists go one request per user with the API key.
+   */
+  lms: {
+    url: string;
+    apiKey: string;
+    serviceClient?: { clientId: string; clientSecret: string } | null;
+  };
   /** `webhookSecret` is the webhook endpoint's signing secret (`whsec_…`). */
   stripe: { url: string; secretKey: string; webhookSecret: string };
   commercetools: {
@@ -107,6 +116,14 @@ export function createConnectors(
     baseUrl: settings.stripe.url,
     headers: { authorization: `Bearer ${settings.stripe.secretKey}` },
   });
+  const lmsServiceClient = settings.lms.serviceClient;
+  const lmsServiceTokens = lmsServiceClient
+    ? lmsServiceTokensFor(
+        // No API key on the token endpoint: it takes the client's own credentials.
+        createHttpClient({ ...common, upstream: 'enrollment', baseUrl: settings.lms.url }),
+        lmsServiceClient,
+      )
+    : null;
   const ctAuth = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.authUrl });
   const ctApi = createHttpClient({ ...common, upstream: 'orders', baseUrl: ct.apiUrl });
   const ctTokens = new CommercetoolsTokenProvider(ctAuth, ct);
@@ -122,7 +139,7 @@ export function createConnectors(
       keyPrefix,
       catalogCacheTtlSeconds: options.catalogCacheTtlSeconds,
     }),
-    enrollment: new LmsEnrollmentConnector(lms),
+    enrollment: new LmsEnrollmentConnector(lms, lmsServiceTokens),
     payments: new StripePaymentConnector(stripe, {
       redis,
       keyPrefix,

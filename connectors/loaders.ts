@@ -28,13 +28,8 @@ export function createLoaders(connectors: Connectors): Loaders {
     course: new DataLoader(byKey<CatalogCourse>((keys) => catalog.getCourses(keys))),
     seatBySku: new DataLoader(byKey((skus) => catalog.findSeats(skus))),
     enrollmentsByUsername: new SettlingLoader(async (usernames: readonly string[]) => {
-      // The LMS has no batch lookup: one request per user, each failing on its own.
-      const settled = await Promise.allSettled(
-        usernames.map((username) => enrollment.listEnrollments(username)),
-      );
-      return settled.map((result) =>
-        result.status === 'fulfilled' ? result.value : toError(result.reason),
-      );
+      const byUser = await enrollment.listEnrollments(usernames);
+      return usernames.map((username) => byUser.get(username) ?? []);
     }),
     payment: new SettlingLoader(byKey((ids) => payments.getPayments(ids))),
     order: new DataLoader(byKey((ids) => orders.getOrders(ids))),

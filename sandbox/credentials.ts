@@ -6,6 +6,11 @@ import { DEVELOPMENT_JWT } from '../server/development-jwt.js';
  */
 export const SANDBOX_CREDENTIALS = {
   lmsApiKey: 'sandbox-lms-api-key',
+  /** The LMS OAuth2 application of the gateway's staff service user (client credentials). */
+  lmsServiceClient: {
+    clientId: 'sandbox-lms-service-client',
+    clientSecret: 'sandbox-lms-service-secret',
+  },
   screeningApiKey: 'sandbox-screening-key',
   stripeSecretKey: 'sk_test_sandbox',
   stripeWebhookSecret: 'whsec_sandbox',
@@ -21,6 +26,7 @@ export const SANDBOX_CREDENTIALS = {
 
 export type SandboxCredentials = {
   lmsApiKey: string;
+  lmsServiceClient: { clientId: string; clientSecret: string };
   screeningApiKey: string;
   stripeSecretKey: string;
   stripeWebhookSecret: string;

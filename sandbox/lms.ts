@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { SignJWT } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import type { SandboxCredentials } from './credentials.js';
 import { DEMO_USERS, findCourseRun } from './demo-catalog.js';
 import type { DemoCourseRun, DemoUser } from './demo-catalog.js';
@@ -17,6 +17,17 @@ export function lmsErrorBody(_status: number, message: string): unknown {
 const TOKEN_LIFETIME_SECONDS = 3600;
 const TOKEN_SCOPES = ['read', 'write', 'email', 'profile'];
 const USERNAME_PATTERN = /^[\w.@+-]{1,150}$/;
+/** The staff user that owns the gateway's OAuth2 application (client credentials). */
+const SERVICE_USER: DemoUser = {
+  userId: 3,
+  username: 'commerce_service',
+  email: 'commerce_service@example.com',
+  name: 'Commerce service',
+  administrator: true,
+};
+/** `/api/enrollment/v1/enrollments/`: DRF's CursorPagination, 100 a page, newest first. */
+const LIST_PAGE_SIZE = 100;
+const MAX_LISTED_USERNAMES = 100;
 const MODE_NAMES: Readonly<Record<string, string>> = {
   audit: 'Audit',
   verified: 'Verified Certificate',
@@ -92,6 +103,21 @@ export class LmsState {
       .sort((x, y) => (x.created < y.created ? -1 : x.created > y.created ? 1 : 0));
   }
 
+  /** The enrollments of these users (of everyone when null), newest first, as the staff list. */
+  listNewestFirst(usernames: ReadonlySet<string> | null): StoredEnrollment[] {
+    return [...this.enrollments.values()]
+      .filter((e) => usernames === null || usernames.has(e.user))
+      .sort((x, y) =>
+        x.created !== y.created
+          ? x.created < y.created
+            ? 1
+            : -1
+          : `${x.user}|${x.run.key}` < `${y.user}|${y.run.key}`
+            ? -1
+            : 1,
+      );
+  }
+
   get(username: string, courseId: string): StoredEnrollment | undefined {
     return this.enrollments.get(`${username}|${courseId}`);
   }
@@ -100,6 +126,17 @@ export class LmsState {
     this.enrollments.set(`${enrollment.user}|${enrollment.run.key}`, enrollment);
     this.reads.changed();
   }
+}
+
+/** The staff list's lean shape (CourseEnrollmentsApiListSerializer): no course details. */
+function listedEnrollmentJson(e: StoredEnrollment): Record<string, unknown> {
+  return {
+    created: e.created,
+    mode: e.mode,
+    is_active: e.isActive,
+    user: e.user,
+    course_id: e.run.key,
+  };
 }
 
 export function enrollmentJson(e: StoredEnrollment): Record<string, unknown> {
@@ -200,7 +237,7 @@ async function issueToken(
   res: Response,
 ): Promise<void> {
   const form = isRecord(body) ? body : {};
-  if (form.grant_type !== 'password') {
+  if (form.grant_type !== 'password' && form.grant_type !== 'client_credentials') {
     res.status(400).json({ error: 'unsupported_grant_type' });
     return;
   }
@@ -210,6 +247,15 @@ async function issueToken(
       error: 'invalid_request',
       error_description: 'The sandbox issues JWTs only (token_type=jwt).',
     });
+    return;
+  }
+  if (form.grant_type === 'client_credentials') {
+    const client = credentials.lmsServiceClient;
+    if (form.client_id !== client.clientId || form.client_secret !== client.clientSecret) {
+      res.status(401).json({ error: 'invalid_client' });
+      return;
+    }
+    await sendToken(SERVICE_USER, credentials, res);
     return;
   }
   const { username, password } = form;
@@ -226,7 +272,14 @@ async function issueToken(
       .json({ error: 'invalid_grant', error_description: 'Invalid credentials given.' });
     return;
   }
-  const user = state.user(username);
+  await sendToken(state.user(username), credentials, res);
+}
+
+async function sendToken(
+  user: DemoUser,
+  credentials: SandboxCredentials,
+  res: Response,
+): Promise<void> {
   const now = Math.floor(Date.now() / 1000);
   const accessToken = await new SignJWT({
     user_id: user.userId,
@@ -254,6 +307,55 @@ async function issueToken(
   });
 }
 
+/** `GET /api/enrollment/v1/enrollments/?username=a,b&cursor=…`: the staff list, paged. */
+function listForStaff(state: LmsState, req: Request, res: Response): void {
+  const { username, cursor } = req.query;
+  let usernames: Set<string> | null = null;
+  if (username !== undefined) {
+    const names = typeof username === 'string' ? username.split(',') : [];
+    if (names.length > MAX_LISTED_USERNAMES) {
+      res.status(400).json({
+        username: [
+          `Too many usernames in a single request - ${names.length}. A maximum of ${MAX_LISTED_USERNAMES} is allowed`,
+        ],
+      });
+      return;
+    }
+    if (names.length === 0 || !names.every((name) => USERNAME_PATTERN.test(name))) {
+      res.status(400).json({ username: ['Enter a valid username.'] });
+      return;
+    }
+    usernames = new Set(names);
+  }
+  let offset = 0;
+  if (cursor !== undefined) {
+    const decoded =
+      typeof cursor === 'string'
+        ? /^o=(\d{1,9})$/.exec(Buffer.from(cursor, 'base64url').toString())
+        : null;
+    if (!decoded?.[1]) {
+      res.status(404).json({ detail: 'Invalid cursor' });
+      return;
+    }
+    offset = Number(decoded[1]);
+  }
+  const pageUrl = (position: number): string => {
+    const url = new URL(req.originalUrl, `${req.protocol}://${req.get('host') ?? 'localhost'}`);
+    url.searchParams.set('cursor', Buffer.from(`o=${position}`).toString('base64url'));
+    return url.toString();
+  };
+  res.type('json').send(
+    state.reads.json(`staff ${req.get('host') ?? ''} ${req.originalUrl}`, () => {
+      const all = state.listNewestFirst(usernames);
+      return {
+        next: offset + LIST_PAGE_SIZE < all.length ? pageUrl(offset + LIST_PAGE_SIZE) : null,
+        previous: offset > 0 ? pageUrl(Math.max(offset - LIST_PAGE_SIZE, 0)) : null,
+        results: all.slice(offset, offset + LIST_PAGE_SIZE).map(listedEnrollmentJson),
+      };
+    }),
+  );
+}
+
 export function lmsRoutes(
   state: LmsState,
   credentials: SandboxCredentials,
@@ -266,7 +368,41 @@ export function lmsRoutes(
     next();
   };
 
+  // The staff list takes a JWT (`Authorization: JWT …`, as the LMS's JwtAuthentication) of a
+  // staff user, never the API key: DRF answers 401 without credentials, 403 for a learner.
+  const secret = new TextEncoder().encode(credentials.jwt.secretKey);
+  const requireStaffJwt: RequestHandler = (req, res, next) => {
+    const [scheme, token] = (req.get('Authorization') ?? '').split(' ');
+    if (scheme !== 'JWT' || !token) {
+      res.status(401).json({ detail: 'Authentication credentials were not provided.' });
+      return;
+    }
+    jwtVerify(token, secret, {
+      issuer: credentials.jwt.issuer,
+      audience: credentials.jwt.audience,
+      algorithms: ['HS256'],
+    }).then(
+      ({ payload }) => {
+        if (payload.administrator !== true) {
+          res.status(403).json({ detail: 'You do not have permission to perform this action.' });
+        } else next();
+      },
+      () => {
+        res.status(401).json({ detail: 'Error decoding token.' });
+      },
+    );
+  };
+
   return (route) => {
+    route(
+      'get',
+      '/api/enrollment/v1/enrollments/',
+      requireStaffJwt,
+      (req: Request, res: Response) => {
+        listForStaff(state, req, res);
+      },
+    );
+
     route('get', '/api/enrollment/v1/enrollment', requireApiKey, (req: Request, res: Response) => {
       const user = req.query.user;
       if (typeof user !== 'string' || user === '') {

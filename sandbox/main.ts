@@ -49,6 +49,8 @@ const environment: Record<string, string | undefined> = {
   DISCOVERY_URL: sandbox.urls.discovery,
   LMS_URL: sandbox.urls.lms,
   LMS_API_KEY: credentials.lmsApiKey,
+  LMS_OAUTH_CLIENT_ID: credentials.lmsServiceClient.clientId,
+  LMS_OAUTH_CLIENT_SECRET: credentials.lmsServiceClient.clientSecret,
   STRIPE_API_URL: sandbox.urls.stripe,
   STRIPE_SECRET_KEY: credentials.stripeSecretKey,
   STRIPE_WEBHOOK_SECRET: credentials.stripeWebhookSecret,

@@ -92,6 +92,8 @@ export interface DiscoveryConfig {
 export interface LmsConfig {
   url: string;
   apiKey: string;
+  /** The OAuth2 application of a staff service user (LMS_OAUTH_CLIENT_ID), or null. */
+  serviceClient: { clientId: string; clientSecret: string } | null;
 }
 export interface StripeConfig {
   url: string;
@@ -227,6 +229,8 @@ const environmentSchema = z.object({
   DISCOVERY_URL: baseUrl.optional(),
   LMS_URL: baseUrl.optional(),
   LMS_API_KEY: z.string().min(1).optional(),
+  LMS_OAUTH_CLIENT_ID: z.string().min(1).optional(),
+  LMS_OAUTH_CLIENT_SECRET: z.string().min(1).optional(),
   STRIPE_API_URL: baseUrl.optional(),
   STRIPE_SECRET_KEY: z.string().min(1).optional(),
   STRIPE_WEBHOOK_SECRET: z.string().min(1).optional(),
@@ -389,8 +393,24 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
 
   const discovery = env.DISCOVERY_URL ? { url: env.DISCOVERY_URL } : null;
   const lms = env.LMS_URL
-    ? { url: env.LMS_URL, apiKey: requireWith('LMS_API_KEY', env.LMS_API_KEY, 'LMS_URL') }
+    ? {
+        url: env.LMS_URL,
+        apiKey: requireWith('LMS_API_KEY', env.LMS_API_KEY, 'LMS_URL'),
+        serviceClient: env.LMS_OAUTH_CLIENT_ID
+          ? {
+              clientId: env.LMS_OAUTH_CLIENT_ID,
+              clientSecret: requireWith(
+                'LMS_OAUTH_CLIENT_SECRET',
+                env.LMS_OAUTH_CLIENT_SECRET,
+                'LMS_OAUTH_CLIENT_ID',
+              ),
+            }
+          : null,
+      }
     : null;
+  if (env.LMS_OAUTH_CLIENT_SECRET && !env.LMS_OAUTH_CLIENT_ID) {
+    problems.push('LMS_OAUTH_CLIENT_ID is required when LMS_OAUTH_CLIENT_SECRET is set');
+  }
   const stripe = env.STRIPE_API_URL
     ? {
         url: env.STRIPE_API_URL,

@@ -105,6 +105,7 @@ function fillFromSandbox(
     lms: configured.lms ?? {
       url: served('lms', urls.lms),
       apiKey: credentials?.lmsApiKey ?? '',
+      serviceClient: credentials?.lmsServiceClient ?? null,
     },
     stripe: configured.stripe ?? {
       url: served('stripe', urls.stripe),

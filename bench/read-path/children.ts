@@ -209,6 +209,8 @@ function remoteUpstreamEnv(upstreams: UpstreamUrls): NodeJS.ProcessEnv {
     DISCOVERY_URL: upstreams.discovery,
     LMS_URL: upstreams.lms,
     LMS_API_KEY: credentials.lmsApiKey,
+    LMS_OAUTH_CLIENT_ID: credentials.lmsServiceClient.clientId,
+    LMS_OAUTH_CLIENT_SECRET: credentials.lmsServiceClient.clientSecret,
     STRIPE_API_URL: upstreams.stripe,
     STRIPE_SECRET_KEY: credentials.stripeSecretKey,
     STRIPE_WEBHOOK_SECRET: credentials.stripeWebhookSecret,

@@ -39,12 +39,16 @@ export async function myOrdersCriticalPath(
     ['withTotal', 'false'],
   ]);
   const ordersUrl = `${upstreams.commercetools}/${CT.projectKey}/orders?${query.toString()}`;
-  const enrollmentsUrl = `${upstreams.lms}/api/enrollment/v1/enrollment?user=${encodeURIComponent(user.username)}`;
+  // The staff list, as the gateway asks it with its service client (LMS_OAUTH_CLIENT_ID).
+  const enrollmentsUrl = `${upstreams.lms}/api/enrollment/v1/enrollments/?username=${encodeURIComponent(user.username)}`;
   const ctHeaders = { accept: 'application/json', authorization: `Bearer ${token}` };
-  const lmsHeaders = { accept: 'application/json', 'x-edx-api-key': SANDBOX_CREDENTIALS.lmsApiKey };
+  const lmsHeaders = {
+    accept: 'application/json',
+    authorization: `JWT ${await lmsServiceToken(upstreams.lms)}`,
+  };
   return {
     stages: [
-      'commercetools GET /{project}/orders (page of 21) alongside LMS GET /api/enrollment/v1/enrollment?user=…',
+      'commercetools GET /{project}/orders (page of 21) alongside LMS GET /api/enrollment/v1/enrollments/?username=…',
     ],
     send: async () => {
       await Promise.all([
@@ -70,6 +74,30 @@ export function courseCatalogCriticalPath(): CriticalPath {
 }
 
 /** A client-credentials token, fetched once: the gateway caches its token for hours too. */
+async function lmsServiceToken(lmsUrl: string): Promise<string> {
+  const { clientId, clientSecret } = SANDBOX_CREDENTIALS.lmsServiceClient;
+  return tokenFrom(
+    await requestOk({
+      method: 'POST',
+      url: `${lmsUrl}/oauth2/access_token`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({
+        grant_type: 'client_credentials',
+        client_id: clientId,
+        client_secret: clientSecret,
+        token_type: 'jwt',
+      }).toString(),
+    }),
+    'the LMS',
+  );
+}
+
+function tokenFrom(answer: { body: string }, issuer: string): string {
+  const parsed = JSON.parse(answer.body) as { access_token?: unknown };
+  if (typeof parsed.access_token !== 'string') throw new Error(`${issuer} gave no token`);
+  return parsed.access_token;
+}
+
 async function commercetoolsToken(authUrl: string): Promise<string> {
   const basic = Buffer.from(`${CT.clientId}:${CT.clientSecret}`).toString('base64');
   const answer = await requestOk({
@@ -84,7 +112,5 @@ async function commercetoolsToken(authUrl: string): Promise<string> {
       scope: `manage_project:${CT.projectKey}`,
     }).toString(),
   });
-  const parsed = JSON.parse(answer.body) as { access_token?: unknown };
-  if (typeof parsed.access_token !== 'string') throw new Error('commercetools gave no token');
-  return parsed.access_token;
+  return tokenFrom(answer, 'commercetools');
 }

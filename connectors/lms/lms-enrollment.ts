@@ -1,23 +1,84 @@
+import type { ClientCredentialsTokens } from '../client-credentials.js';
 import type { Enrollment, EnrollmentConnector } from '../enrollment.js';
-import type { HttpClient } from '../http-client.js';
-import type { LmsEnrollment, LmsEnrollmentRequest } from './wire-types.js';
+import { UpstreamUnavailableError } from '../errors.js';
+import { chunk, mapConcurrent, type HttpClient } from '../http-client.js';
+import type {
+  LmsEnrollment,
+  LmsEnrollmentRequest,
+  LmsListedEnrollment,
+  LmsListPage,
+} from './wire-types.js';
 
 const ENROLLMENTS = '/api/enrollment/v1/enrollment';
+/** The staff list: lean records (no course details), several users per request, paged. */
+const STAFF_LIST = '/api/enrollment/v1/enrollments/';
+/** The staff list takes at most this many usernames per request. */
+const MAX_USERNAMES_PER_LIST = 100;
+/** Pages of 100: far more than any learner holds; a longer chain is the LMS misbehaving. */
+const MAX_LIST_PAGES = 100;
+/** Without a service client: at most this many per-user lists in flight at once. */
+const PER_USER_CONCURRENCY = 8;
 
-/** Enrollments over the Open edX LMS Enrollment API (server-to-server, `X-Edx-Api-Key`). */
+/**
+ * Enrollments over the Open edX LMS Enrollment API. Changes and single lookups go server to
+ * server with `X-Edx-Api-Key`. Lists take the staff list with a JWT of the gateway's staff
+ * service user when it has one (LMS_OAUTH_CLIENT_ID): a fifth of the bytes and one request for
+ * many users; otherwise one request per user, each with every course's details.
+ */
 export class LmsEnrollmentConnector implements EnrollmentConnector {
   readonly #http: HttpClient;
+  readonly #serviceTokens: ClientCredentialsTokens | null;
 
   /** `http` must already send the `X-Edx-Api-Key` header. */
-  constructor(http: HttpClient) {
+  constructor(http: HttpClient, serviceTokens: ClientCredentialsTokens | null = null) {
     this.#http = http;
+    this.#serviceTokens = serviceTokens;
   }
 
-  async listEnrollments(username: string): Promise<Enrollment[]> {
-    const enrollments = await this.#http.get<LmsEnrollment[]>(ENROLLMENTS, {
-      query: { user: username },
-    });
-    return enrollments.map(toEnrollment);
+  async listEnrollments(usernames: readonly string[]): Promise<Map<string, Enrollment[]>> {
+    const wanted = [...new Set(usernames)];
+    const byUser = new Map<string, Enrollment[]>(wanted.map((username) => [username, []]));
+    if (wanted.length === 0) return byUser;
+    const tokens = this.#serviceTokens;
+    if (!tokens) {
+      const lists = await mapConcurrent(wanted, PER_USER_CONCURRENCY, (username) =>
+        this.#http.get<LmsEnrollment[]>(ENROLLMENTS, { query: { user: username } }),
+      );
+      lists.forEach((list, index) => byUser.set(wanted[index] ?? '', list.map(toEnrollment)));
+      return byUser;
+    }
+    const listed = await Promise.all(
+      chunk(wanted, MAX_USERNAMES_PER_LIST).map((group) => this.#staffList(tokens, group)),
+    );
+    for (const enrollment of listed.flat()) byUser.get(enrollment.username)?.push(enrollment);
+    // The staff list is newest first; the per-user list (and the contract) oldest first.
+    for (const list of byUser.values()) list.reverse();
+    return byUser;
+  }
+
+  /** Every page of the staff list for these users, newest first. */
+  async #staffList(tokens: ClientCredentialsTokens, usernames: string[]): Promise<Enrollment[]> {
+    const enrollments: Enrollment[] = [];
+    let cursor: string | null = null;
+    for (let page = 0; page < MAX_LIST_PAGES; page += 1) {
+      const query: Record<string, string> = { username: usernames.join(',') };
+      if (cursor !== null) query['cursor'] = cursor;
+      const answer = await tokens.authorized((authorization) =>
+        this.#http.get<LmsListPage<LmsListedEnrollment>>(STAFF_LIST, {
+          query,
+          headers: { authorization },
+        }),
+      );
+      for (const listed of answer.results) enrollments.push(fromListed(listed));
+      // Only the cursor is taken from `next`: the token goes to the configured LMS alone,
+      // whatever host the answer names.
+      cursor = answer.next === null ? null : cursorOf(answer.next);
+      if (cursor === null) return enrollments;
+    }
+    throw new UpstreamUnavailableError(
+      'enrollment',
+      `enrollment answered more than ${MAX_LIST_PAGES} pages of one list`,
+    );
   }
 
   async getEnrollment(username: string, courseRunKey: string): Promise<Enrollment | null> {
@@ -68,6 +129,32 @@ export class LmsEnrollmentConnector implements EnrollmentConnector {
   async #post(body: LmsEnrollmentRequest): Promise<Enrollment> {
     return toEnrollment(await this.#http.post<LmsEnrollment>(ENROLLMENTS, { json: body }));
   }
+}
+
+function cursorOf(next: string): string {
+  let cursor: string | null = null;
+  try {
+    cursor = new URL(next).searchParams.get('cursor');
+  } catch {
+    // Not a URL: said below.
+  }
+  if (!cursor) {
+    throw new UpstreamUnavailableError(
+      'enrollment',
+      'enrollment answered a next page without a cursor',
+    );
+  }
+  return cursor;
+}
+
+function fromListed(listed: LmsListedEnrollment): Enrollment {
+  return {
+    username: listed.user,
+    courseRunKey: listed.course_id,
+    mode: listed.mode,
+    isActive: listed.is_active,
+    createdAt: listed.created,
+  };
 }
 
 function toEnrollment(enrollment: LmsEnrollment): Enrollment {

@@ -24,6 +24,22 @@ export interface LmsEnrollment {
   };
 }
 
+/** A record of the staff list (`/api/enrollment/v1/enrollments/`): no course details. */
+export interface LmsListedEnrollment {
+  created: string;
+  mode: string;
+  is_active: boolean;
+  user: string;
+  course_id: string;
+}
+
+/** A page of DRF's cursor pagination: `next` and `previous` are whole URLs, or null. */
+export interface LmsListPage<T> {
+  next: string | null;
+  previous: string | null;
+  results: T[];
+}
+
 export interface LmsEnrollmentRequest {
   user: string;
   mode: string;

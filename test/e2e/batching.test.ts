@@ -37,8 +37,14 @@ describe.each([
         createdAt: new Date(Date.UTC(2026, 0, 1 + index)).toISOString(),
       })),
     );
-    // The order system's OAuth token is fetched once per process and cached: fetch it now.
-    await graphql(gw.url, 'query { me { orders(first: 1) { edges { cursor } } } }', {}, { token });
+    // The order system's and the LMS's OAuth tokens are fetched once per process and cached:
+    // fetch them now.
+    await graphql(
+      gw.url,
+      'query { me { orders(first: 1) { edges { cursor } } enrollments { mode } } }',
+      {},
+      { token },
+    );
   });
   afterAll(() => gw.close());
 

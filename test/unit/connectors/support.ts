@@ -106,7 +106,11 @@ export function settingsFor(sandbox: Sandbox): Parameters<typeof createConnector
   const ct = SANDBOX_CREDENTIALS.commercetools;
   return {
     discovery: { url: sandbox.urls.discovery },
-    lms: { url: sandbox.urls.lms, apiKey: SANDBOX_CREDENTIALS.lmsApiKey },
+    lms: {
+      url: sandbox.urls.lms,
+      apiKey: SANDBOX_CREDENTIALS.lmsApiKey,
+      serviceClient: SANDBOX_CREDENTIALS.lmsServiceClient,
+    },
     stripe: {
       url: sandbox.urls.stripe,
       secretKey: SANDBOX_CREDENTIALS.stripeSecretKey,

@@ -112,7 +112,15 @@ export function inMemoryLms(): EnrollmentConnector & { enrolls: string[]; refuse
   const lms = {
     enrolls: [] as string[],
     refuse: false,
-    listEnrollments: () => Promise.resolve([...enrollments.values()]),
+    listEnrollments: (usernames: readonly string[]) =>
+      Promise.resolve(
+        new Map(
+          usernames.map((username) => [
+            username,
+            [...enrollments.values()].filter((e) => e.username === username),
+          ]),
+        ),
+      ),
     getEnrollment: (username: string, run: string) =>
       Promise.resolve(enrollments.get(`${username}/${run}`) ?? null),
     enroll(args: { username: string; courseRunKey: string; mode: string }) {

@@ -77,8 +77,35 @@ describe('LMS token endpoint', () => {
     });
     expect(wrong.status).toBe(401);
     expect(wrong.body.error).toBe('invalid_grant');
-    const grant = await token({ grant_type: 'client_credentials' });
+    const grant = await token({ grant_type: 'authorization_code', code: 'x' });
     expect(grant.status).toBe(400);
+    expect(grant.body.error).toBe('unsupported_grant_type');
+  });
+
+  it('issues the service client a staff JWT, and refuses a wrong client', async () => {
+    const { clientId, clientSecret } = SANDBOX_CREDENTIALS.lmsServiceClient;
+    const answer = await token({
+      grant_type: 'client_credentials',
+      client_id: clientId,
+      client_secret: clientSecret,
+      token_type: 'jwt',
+    });
+    expect(answer.status).toBe(200);
+    const { payload } = await jwtVerify(
+      answer.body.access_token,
+      new TextEncoder().encode(SANDBOX_CREDENTIALS.jwt.secretKey),
+    );
+    expect(payload).toMatchObject({ preferred_username: 'commerce_service', administrator: true });
+    const wrongClients: Record<string, string>[] = [
+      { client_id: clientId, client_secret: 'wrong' },
+      { client_id: 'someone-else', client_secret: clientSecret },
+      {},
+    ];
+    for (const fields of wrongClients) {
+      const refused = await token({ grant_type: 'client_credentials', ...fields });
+      expect(refused.status).toBe(401);
+      expect(refused.body.error).toBe('invalid_client');
+    }
   });
 
   it('creates unknown users on the fly with fresh ids', async () => {
@@ -221,5 +248,134 @@ describe('LMS enrollment API', () => {
   it('answers the heartbeat', async () => {
     expect((await call(`${base}/heartbeat`)).body).toEqual({});
     expect(DEMO_USERS.carol.userId).toBe(1003);
+  });
+});
+
+describe('LMS staff list of enrollments', () => {
+  interface Listed {
+    created: string;
+    mode: string;
+    is_active: boolean;
+    user: string;
+    course_id: string;
+  }
+  interface Page {
+    next: string | null;
+    previous: string | null;
+    results: Listed[];
+    detail?: string;
+    username?: string[];
+  }
+  const jwtOf = async (fields: Record<string, string>) => {
+    const answer = await call<{ access_token: string }>(`${base}/oauth2/access_token`, {
+      method: 'POST',
+      body: form({ token_type: 'jwt', ...fields }),
+    });
+    return answer.body.access_token;
+  };
+  const serviceJwt = () =>
+    jwtOf({
+      grant_type: 'client_credentials',
+      client_id: SANDBOX_CREDENTIALS.lmsServiceClient.clientId,
+      client_secret: SANDBOX_CREDENTIALS.lmsServiceClient.clientSecret,
+    });
+  const list = (query: string, authorization: string | null) =>
+    call<Page>(`${base}/api/enrollment/v1/enrollments/?${query}`, {
+      headers: authorization ? { Authorization: authorization } : {},
+    });
+
+  it('lists the enrollments of several users, lean, newest first', async () => {
+    const page = await list('username=alice,bob', `JWT ${await serviceJwt()}`);
+    expect(page.status).toBe(200);
+    const alice = (
+      await call<Enrollment[]>(`${base}/api/enrollment/v1/enrollment?user=alice`, {
+        headers: apiKey,
+      })
+    ).body;
+    const bob = (
+      await call<Enrollment[]>(`${base}/api/enrollment/v1/enrollment?user=bob`, {
+        headers: apiKey,
+      })
+    ).body;
+    expect(page.body.results).toHaveLength(alice.length + bob.length);
+    expect(page.body.next).toBeNull();
+    const first = page.body.results[0];
+    expect(Object.keys(first ?? {}).sort()).toEqual([
+      'course_id',
+      'created',
+      'is_active',
+      'mode',
+      'user',
+    ]);
+    const created = page.body.results.map((e) => e.created);
+    expect(created).toEqual([...created].sort().reverse());
+  });
+
+  it('pages by cursor, 100 at a time, and refuses a cursor it did not make', async () => {
+    const jwt = `JWT ${await serviceJwt()}`;
+    const users = Array.from({ length: 35 }, (_, i) => `pager${i}`);
+    for (const user of users) {
+      for (const run of [
+        RUN,
+        'course-v1:SandboxX+PY101+3T2026',
+        'course-v1:SandboxX+ML301+3T2026',
+      ]) {
+        expect(
+          (await postEnrollment({ user, mode: 'audit', course_details: { course_id: run } }))
+            .status,
+        ).toBe(200);
+      }
+    }
+    const first = await list(`username=${users.join(',')}`, jwt);
+    expect(first.body.results).toHaveLength(100);
+    expect(first.body.previous).toBeNull();
+    const next = first.body.next ?? '';
+    expect(new URL(next).searchParams.get('username')).toBe(users.join(','));
+    const second = await call<Page>(next, { headers: { Authorization: jwt } });
+    expect(second.body.results).toHaveLength(5);
+    expect(second.body.next).toBeNull();
+    const keys = [...first.body.results, ...second.body.results].map(
+      (e) => `${e.user} ${e.course_id}`,
+    );
+    expect(new Set(keys).size).toBe(105);
+
+    for (const cursor of ['bm9wZQ', 'not base64 at all', '']) {
+      const bad = await list(`username=alice&cursor=${encodeURIComponent(cursor)}`, jwt);
+      expect(bad.status).toBe(404);
+      expect(bad.body.detail).toBe('Invalid cursor');
+    }
+  });
+
+  it('refuses more than 100 usernames, and a username that cannot be one', async () => {
+    const jwt = `JWT ${await serviceJwt()}`;
+    const many = Array.from({ length: 101 }, (_, i) => `u${i}`).join(',');
+    const tooMany = await list(`username=${many}`, jwt);
+    expect(tooMany.status).toBe(400);
+    expect(tooMany.body.username?.[0]).toContain('A maximum of 100 is allowed');
+    for (const bad of ['alice,', 'al ice', 'alice,<script>']) {
+      expect((await list(`username=${encodeURIComponent(bad)}`, jwt)).status).toBe(400);
+    }
+  });
+
+  it('takes only a staff JWT: not the API key, a learner, a forged or a foreign token', async () => {
+    const learner = await jwtOf({ grant_type: 'password', username: 'alice', password: 'sandbox' });
+    const staff = await serviceJwt();
+    const [header, payload] = staff.split('.');
+    const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`;
+    const cases: [string | null, Record<string, string>, number][] = [
+      [null, {}, 401],
+      [null, apiKey, 401],
+      [`Bearer ${staff}`, {}, 401],
+      [`JWT ${forged}`, {}, 401],
+      ['JWT not.a.jwt', {}, 401],
+      [`JWT ${learner}`, {}, 403],
+    ];
+    for (const [authorization, extra, status] of cases) {
+      const answer = await call<Page>(`${base}/api/enrollment/v1/enrollments/?username=alice`, {
+        headers: { ...extra, ...(authorization ? { Authorization: authorization } : {}) },
+      });
+      expect(answer.status, authorization ?? JSON.stringify(extra)).toBe(status);
+      expect(answer.body.results).toBeUndefined();
+    }
   });
 });

@@ -52,6 +52,14 @@ describe('configuration', () => {
     [{ DISCOVERY_URL: 'ftp://discovery.example.org' }, /^Invalid configuration: DISCOVERY_URL /],
     [{ LMS_URL: 'https://courses.example.org' }, /LMS_API_KEY is required when LMS_URL is set/],
     [
+      { LMS_URL: 'https://courses.example.org', LMS_API_KEY: 'k', LMS_OAUTH_CLIENT_ID: 'c' },
+      /LMS_OAUTH_CLIENT_SECRET is required when LMS_OAUTH_CLIENT_ID is set/,
+    ],
+    [
+      { LMS_URL: 'https://courses.example.org', LMS_API_KEY: 'k', LMS_OAUTH_CLIENT_SECRET: 's' },
+      /LMS_OAUTH_CLIENT_ID is required when LMS_OAUTH_CLIENT_SECRET is set/,
+    ],
+    [
       { STRIPE_API_URL: 'https://api.stripe.com', STRIPE_SECRET_KEY: 'sk' },
       /STRIPE_WEBHOOK_SECRET is required/,
     ],
