@@ -371,26 +371,43 @@ export function lmsRoutes(
   // The staff list takes a JWT (`Authorization: JWT …`, as the LMS's JwtAuthentication) of a
   // staff user, never the API key: DRF answers 401 without credentials, 403 for a learner.
   const secret = new TextEncoder().encode(credentials.jwt.secretKey);
+  // Tokens already verified, with their expiry: a service client sends the same one for an
+  // hour, and checking its signature at every request would cost this process more than the
+  // list does (it shares the bench's cores with the gateway). Bounded: a flood of distinct
+  // tokens only empties it.
+  const verified = new Map<string, { staff: boolean; expiresAt: number }>();
+  const verify = async (token: string): Promise<{ staff: boolean } | null> => {
+    const known = verified.get(token);
+    if (known && known.expiresAt > Date.now()) return known;
+    try {
+      const { payload } = await jwtVerify(token, secret, {
+        issuer: credentials.jwt.issuer,
+        audience: credentials.jwt.audience,
+        algorithms: ['HS256'],
+      });
+      const result = {
+        staff: payload.administrator === true,
+        expiresAt: (payload.exp ?? 0) * 1000,
+      };
+      if (verified.size >= 1_000) verified.clear();
+      verified.set(token, result);
+      return result;
+    } catch {
+      return null;
+    }
+  };
   const requireStaffJwt: RequestHandler = (req, res, next) => {
     const [scheme, token] = (req.get('Authorization') ?? '').split(' ');
     if (scheme !== 'JWT' || !token) {
       res.status(401).json({ detail: 'Authentication credentials were not provided.' });
       return;
     }
-    jwtVerify(token, secret, {
-      issuer: credentials.jwt.issuer,
-      audience: credentials.jwt.audience,
-      algorithms: ['HS256'],
-    }).then(
-      ({ payload }) => {
-        if (payload.administrator !== true) {
-          res.status(403).json({ detail: 'You do not have permission to perform this action.' });
-        } else next();
-      },
-      () => {
-        res.status(401).json({ detail: 'Error decoding token.' });
-      },
-    );
+    void verify(token).then((checked) => {
+      if (!checked) res.status(401).json({ detail: 'Error decoding token.' });
+      else if (!checked.staff) {
+        res.status(403).json({ detail: 'You do not have permission to perform this action.' });
+      } else next();
+    });
   };
 
   return (route) => {

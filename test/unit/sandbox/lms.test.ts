@@ -1,4 +1,4 @@
-import { jwtVerify } from 'jose';
+import { jwtVerify, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SANDBOX_CREDENTIALS } from '../../../sandbox/credentials.js';
 import { DEMO_ORDERS, DEMO_USERS } from '../../../sandbox/demo-data.js';
@@ -362,11 +362,18 @@ describe('LMS staff list of enrollments', () => {
     const staff = await serviceJwt();
     const [header, payload] = staff.split('.');
     const forged = `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}`;
+    const expired = await new SignJWT({ administrator: true })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer(SANDBOX_CREDENTIALS.jwt.issuer)
+      .setAudience(SANDBOX_CREDENTIALS.jwt.audience)
+      .setExpirationTime(Math.floor(Date.now() / 1000) - 60)
+      .sign(new TextEncoder().encode(SANDBOX_CREDENTIALS.jwt.secretKey));
     const cases: [string | null, Record<string, string>, number][] = [
       [null, {}, 401],
       [null, apiKey, 401],
       [`Bearer ${staff}`, {}, 401],
       [`JWT ${forged}`, {}, 401],
+      [`JWT ${expired}`, {}, 401],
       ['JWT not.a.jwt', {}, 401],
       [`JWT ${learner}`, {}, 403],
     ];
