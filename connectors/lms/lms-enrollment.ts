@@ -122,8 +122,9 @@ export class LmsEnrollmentConnector implements EnrollmentConnector {
     });
   }
 
+  /** The LMS answers, and takes the service client's credentials where there is one. */
   async checkReachable(): Promise<void> {
-    await this.#http.get<unknown>('/heartbeat');
+    await Promise.all([this.#http.get<unknown>('/heartbeat'), this.#serviceTokens?.getToken()]);
   }
 
   async #post(body: LmsEnrollmentRequest): Promise<Enrollment> {

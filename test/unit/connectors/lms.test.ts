@@ -264,6 +264,8 @@ describe('LMS enrollments', () => {
     expect(error).toBeInstanceOf(UpstreamRejectedError);
     expect(error).toMatchObject({ upstream: 'enrollment', statusCode: 401 });
     expect(world.sandbox.lms.stats()).toEqual({ 'POST /oauth2/access_token': 1 });
+    // Readiness says so too, rather than the first learner's page.
+    await expect(wrong.checkReachable()).rejects.toMatchObject({ statusCode: 401 });
     expect((await connector.listEnrollments(['alice'])).get('alice')?.length).toBeGreaterThan(0);
   });
 
