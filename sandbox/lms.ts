@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Request, RequestHandler, Response } from 'express';
-import { jwtVerify, SignJWT } from 'jose';
+import { SignJWT } from 'jose';
+import { createAuthenticator } from '../server/auth.js';
 import type { SandboxCredentials } from './credentials.js';
 import { DEMO_USERS, findCourseRun } from './demo-catalog.js';
 import type { DemoCourseRun, DemoUser } from './demo-catalog.js';
@@ -107,14 +108,10 @@ export class LmsState {
   listNewestFirst(usernames: ReadonlySet<string> | null): StoredEnrollment[] {
     return [...this.enrollments.values()]
       .filter((e) => usernames === null || usernames.has(e.user))
-      .sort((x, y) =>
-        x.created !== y.created
-          ? x.created < y.created
-            ? 1
-            : -1
-          : `${x.user}|${x.run.key}` < `${y.user}|${y.run.key}`
-            ? -1
-            : 1,
+      .sort(
+        (x, y) =>
+          y.created.localeCompare(x.created) ||
+          `${x.user}|${x.run.key}`.localeCompare(`${y.user}|${y.run.key}`),
       );
   }
 
@@ -321,7 +318,7 @@ function listForStaff(state: LmsState, req: Request, res: Response): void {
       });
       return;
     }
-    if (names.length === 0 || !names.every((name) => USERNAME_PATTERN.test(name))) {
+    if (!names.every((name) => USERNAME_PATTERN.test(name))) {
       res.status(400).json({ username: ['Enter a valid username.'] });
       return;
     }
@@ -369,42 +366,20 @@ export function lmsRoutes(
   };
 
   // The staff list takes a JWT (`Authorization: JWT …`, as the LMS's JwtAuthentication) of a
-  // staff user, never the API key: DRF answers 401 without credentials, 403 for a learner.
-  const secret = new TextEncoder().encode(credentials.jwt.secretKey);
-  // Tokens already verified, with their expiry: a service client sends the same one for an
-  // hour, and checking its signature at every request would cost this process more than the
-  // list does (it shares the bench's cores with the gateway). Bounded: a flood of distinct
-  // tokens only empties it.
-  const verified = new Map<string, { staff: boolean; expiresAt: number }>();
-  const verify = async (token: string): Promise<{ staff: boolean } | null> => {
-    const known = verified.get(token);
-    if (known && known.expiresAt > Date.now()) return known;
-    try {
-      const { payload } = await jwtVerify(token, secret, {
-        issuer: credentials.jwt.issuer,
-        audience: credentials.jwt.audience,
-        algorithms: ['HS256'],
-      });
-      const result = {
-        staff: payload.administrator === true,
-        expiresAt: (payload.exp ?? 0) * 1000,
-      };
-      if (verified.size >= 1_000) verified.clear();
-      verified.set(token, result);
-      return result;
-    } catch {
-      return null;
-    }
-  };
+  // staff user, never the API key: DRF answers 401 without credentials, 403 for a learner. The
+  // gateway's own check verifies it, and remembers a verified token until it expires: a service
+  // client sends the same one for an hour, and checking its signature at every request cost this
+  // process more than the list (it shares the bench's cores with the gateway).
+  const authenticate = createAuthenticator({ ...credentials.jwt, publicSigningJwkSet: null });
   const requireStaffJwt: RequestHandler = (req, res, next) => {
     const [scheme, token] = (req.get('Authorization') ?? '').split(' ');
     if (scheme !== 'JWT' || !token) {
       res.status(401).json({ detail: 'Authentication credentials were not provided.' });
       return;
     }
-    void verify(token).then((checked) => {
-      if (!checked) res.status(401).json({ detail: 'Error decoding token.' });
-      else if (!checked.staff) {
+    void authenticate({ token }).then(({ viewer }) => {
+      if (!viewer) res.status(401).json({ detail: 'Error decoding token.' });
+      else if (!viewer.isStaff) {
         res.status(403).json({ detail: 'You do not have permission to perform this action.' });
       } else next();
     });

@@ -48,13 +48,13 @@ export interface TimelineEntry {
   staffOnly: boolean;
 }
 
-/** Each order's timeline: appended as things happen, kept across restarts, bounded in length. */
 /** One entry for a timeline, with the key that keeps it from being added twice. */
 export interface TimelineItem {
   entry: TimelineEntry;
   onceKey: string;
 }
 
+/** Each order's timeline: appended as things happen, kept across restarts, bounded in length. */
 export interface OrderTimelines {
   /**
    * Appends each entry, in order, unless an entry with the same `onceKey` was appended before:

@@ -41,10 +41,12 @@ export class LmsEnrollmentConnector implements EnrollmentConnector {
     if (wanted.length === 0) return byUser;
     const tokens = this.#serviceTokens;
     if (!tokens) {
-      const lists = await mapConcurrent(wanted, PER_USER_CONCURRENCY, (username) =>
-        this.#http.get<LmsEnrollment[]>(ENROLLMENTS, { query: { user: username } }),
-      );
-      lists.forEach((list, index) => byUser.set(wanted[index] ?? '', list.map(toEnrollment)));
+      await mapConcurrent(wanted, PER_USER_CONCURRENCY, async (username) => {
+        const list = await this.#http.get<LmsEnrollment[]>(ENROLLMENTS, {
+          query: { user: username },
+        });
+        byUser.set(username, list.map(toEnrollment));
+      });
       return byUser;
     }
     const listed = await Promise.all(
