@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { startSystem, type RunningSystem, type Topology } from './read-path/children.js';
+import {
+  startFloorServer,
+  startSystem,
+  type RunningSystem,
+  type Topology,
+} from './read-path/children.js';
 import { tokenFor } from './read-path/contract.js';
 import { summariseNewestProfile } from './read-path/cpu-profile.js';
 import { keepAliveAgent, requestOk } from './read-path/http.js';
@@ -25,6 +30,7 @@ import {
   TARGET_ADDED_P50_MS,
   TARGET_ADDED_P99_MS,
   TARGET_CPU_MS_PER_REQUEST,
+  type FloorResult,
   type OperationResult,
 } from './read-path/report.js';
 import { saturate } from './read-path/saturate.js';
@@ -53,8 +59,11 @@ const { values: args } = parseArgs({
     'no-tracing-cost': { type: 'boolean', default: false },
     /** Skip the latency runs and measure only what tracing costs, at --rate req/s. */
     'tracing-only': { type: 'boolean', default: false },
-    /** The fixed rate of --tracing-only (otherwise half the measured saturating rate). */
-    rate: { type: 'string', default: '200' },
+    /**
+     * The fixed rate in req/s: of --tracing-only (200 unless given), or of the latency runs instead
+     * of half the measured saturating rate, to compare two builds at one load (with --only).
+     */
+    rate: { type: 'string' },
     /** The traced gateway's OTEL_TRACES_SAMPLER (and --sampler-arg), e.g. parentbased_traceidratio. */
     sampler: { type: 'string' },
     'sampler-arg': { type: 'string' },
@@ -65,10 +74,19 @@ const { values: args } = parseArgs({
      * came from), as its npm start runs it, against this checkout's sandbox and harness.
      */
     'gateway-root': { type: 'string' },
+    /**
+     * After each operation, the floor at the same rate (bench/read-path/floor-server.ts): a server
+     * that only waits on the critical path and answers the gateway's answer, for what this
+     * machine and harness add to any server.
+     */
+    floor: { type: 'boolean', default: false },
     /** Run the gateway alone on another Node binary, e.g. to compare release lines. */
     'gateway-node': { type: 'string' },
   },
 });
+if (args.rate !== undefined && !(Number(args.rate) > 0)) {
+  throw new Error(`--rate must be a positive number of requests per second, not ${args.rate}`);
+}
 const topology: Topology = args.topology === 'in-process' ? 'in-process' : 'separate';
 const upstreamLatencyMs = Number(args['latency-ms']);
 const connections = Number(args.connections);
@@ -93,9 +111,8 @@ async function measure(
   if (op.signedIn) headers['authorization'] = `JWT ${token}`;
 
   // One answer checked in full, so the run measures complete answers and not fast errors.
-  const first = JSON.parse(
-    (await requestOk({ method: 'POST', url, headers, body: op.body })).body,
-  ) as { data?: unknown; errors?: unknown };
+  const firstAnswer = (await requestOk({ method: 'POST', url, headers, body: op.body })).body;
+  const first = JSON.parse(firstAnswer) as { data?: unknown; errors?: unknown };
   const problem = first.errors ? JSON.stringify(first.errors) : op.checkShape(first.data);
   if (problem) throw new Error(`${op.name} does not answer as expected: ${problem}`);
 
@@ -103,7 +120,9 @@ async function measure(
   const load = { url, headers, body: op.body };
   await saturate({ ...load, connections: 16, durationSeconds: seconds.warm });
   const saturation = await saturate({ ...load, connections, durationSeconds: seconds.saturate });
-  const rate = Math.max(1, Math.floor(saturation.requestsPerSecond / 2));
+  const rate = args.rate
+    ? Number(args.rate)
+    : Math.max(1, Math.floor(saturation.requestsPerSecond / 2));
   await delay(1000);
 
   const agent = keepAliveAgent();
@@ -141,11 +160,53 @@ async function measure(
     saturation,
     gateway,
     criticalPath,
+    ...(args.floor ? { floor: await measureFloor(system, op, firstAnswer, rate) } : {}),
     criticalPathStages: op.criticalPath.stages,
     upstreamPerRequest,
     gatewayCpuMsPerRequest: perSent(cpuBefore, cpuAfter),
     sandboxCpuMsPerRequest: perSent(sandboxCpuBefore, sandboxCpuAfter),
   };
+}
+
+/** The floor server, answering what the gateway answered, at the rate the gateway had. */
+async function measureFloor(
+  system: RunningSystem,
+  op: BenchOperation,
+  answer: string,
+  rate: number,
+): Promise<FloorResult> {
+  const floor = await startFloorServer({
+    repoRoot,
+    operation: op.name,
+    answer,
+    upstreams: system.upstreams,
+  });
+  const agent = keepAliveAgent();
+  try {
+    const request = { method: 'POST', url: `${floor.url}/graphql`, body: op.body } as const;
+    const send = async () => {
+      await requestOk(request, agent);
+    };
+    await leadIn(rate, send);
+    const cpuBefore = processCpuMs(floor.pid);
+    const run = await runOpenLoop({
+      ratePerSecond: rate,
+      durationMs: seconds.fixedRate * 1000,
+      send,
+    });
+    const cpuAfter = processCpuMs(floor.pid);
+    return {
+      run,
+      cpuMsPerRequest:
+        cpuBefore === null || cpuAfter === null
+          ? null
+          : (cpuAfter - cpuBefore) / Math.max(1, run.sent),
+    };
+  } finally {
+    agent.destroy();
+    await floor.stop();
+    await delay(1000);
+  }
 }
 
 /** The critical path's own requests straight to the sandbox, at the rate the gateway had. */
@@ -223,7 +284,8 @@ function printHeader(): void {
 }
 
 function printResults(results: OperationResult[]): void {
-  console.log('\nLatency in ms, at the fixed rate (open loop, half the saturating req/s):');
+  const rate = args.rate ? `${args.rate} req/s, --rate` : 'half the saturating req/s';
+  console.log(`\nLatency in ms, at the fixed rate (open loop, ${rate}):`);
   console.log(latencyTable(results));
   console.log(
     `\n  gw = gateway: POST /graphql, from sending the request to the last byte of the answer.\n` +
@@ -241,6 +303,13 @@ function printResults(results: OperationResult[]): void {
       `; saturating req/s doubled is judged against an earlier run.\n` +
       `  MyOrders is measured with warm caches (catalog runs and terminal payments in Redis), the steady state.`,
   );
+  if (results.some((r) => r.floor)) {
+    console.log(
+      `  floor rows (--floor): read-path/floor-server.ts at the same rate in place of the gateway: it waits on the\n` +
+        `       same critical path and answers the gateway's answer as kept text, nothing else. What it adds is what\n` +
+        `       this machine and harness add to any server; its target column only compares it with the aims.`,
+    );
+  }
   console.log(
     '\nUpstream requests per gateway request (sandbox /__sandbox/stats over the fixed-rate run):',
   );
@@ -348,7 +417,7 @@ async function main(): Promise<void> {
           ? {}
           : { instrumentations: tracedInstrumentations }),
         operations: args['tracing-only']
-          ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate) }))
+          ? operations.map((op) => ({ op, ratePerSecond: Number(args.rate ?? 200) }))
           : // Both gateways are loaded at once: half the latency run's rate each, the same load.
             results.map((result) => ({
               op: operations.find((op) => op.name === result.name)!,

@@ -255,3 +255,45 @@ async function waitUntilAnswers(child: Child, url: string): Promise<void> {
     `The ${child.name} did not answer ${url} within ${READY_TIMEOUT_MS} ms:\n${child.output}`,
   );
 }
+
+export interface FloorServer {
+  url: string;
+  pid: number;
+  stop(): Promise<void>;
+}
+
+/** Starts read-path/floor-server.ts for one operation, answering `answer` (see that file). */
+export async function startFloorServer(options: {
+  repoRoot: string;
+  operation: string;
+  answer: string;
+  upstreams: UpstreamUrls;
+}): Promise<FloorServer> {
+  const port = await freePortBlock([]);
+  const floor = new Child(
+    'floor',
+    ['dist/bench/read-path/floor-server.js'],
+    {
+      PATH: process.env['PATH'] ?? '',
+      FLOOR_PORT: String(port),
+      FLOOR_OPERATION: options.operation,
+      FLOOR_ANSWER: options.answer,
+      FLOOR_UPSTREAMS: JSON.stringify(options.upstreams),
+    },
+    options.repoRoot,
+  );
+  try {
+    const deadline = Date.now() + READY_TIMEOUT_MS;
+    while (!floor.output.includes('floor listening')) {
+      if (floor.hasExited)
+        throw new Error(`The floor server exited while starting:\n${floor.output}`);
+      if (Date.now() > deadline)
+        throw new Error(`The floor server did not start:\n${floor.output}`);
+      await delay(50);
+    }
+  } catch (error) {
+    await floor.stop();
+    throw error;
+  }
+  return { url: `http://127.0.0.1:${port}`, pid: floor.pid, stop: () => floor.stop() };
+}

@@ -98,7 +98,8 @@ function tokenFrom(answer: { body: string }, issuer: string): string {
   return parsed.access_token;
 }
 
-async function commercetoolsToken(authUrl: string): Promise<string> {
+/** A token with the scope the gateway asks for (manage_project), fetched once. */
+export async function commercetoolsToken(authUrl: string): Promise<string> {
   const basic = Buffer.from(`${CT.clientId}:${CT.clientSecret}`).toString('base64');
   const answer = await requestOk({
     method: 'POST',
