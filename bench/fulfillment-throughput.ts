@@ -13,6 +13,7 @@ import type { Order } from '../connectors/orders.js';
 import { createOrderQueue } from '../jobs/order-queue.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import { demoSeat } from '../sandbox/demo-data.js';
+import { measureFloorWorker } from './fulfillment-floor.js';
 import { OrderWatcher, runEnqueues, runPurchases } from './fulfillment-load.js';
 import { startBenchRedis, type BenchRedis, type RedisMode } from './fulfillment-redis.js';
 import { measured, report, type Measured } from './fulfillment-report.js';
@@ -31,6 +32,11 @@ const { values: args } = parseArgs({
     /** `cluster`: the single server's runs, then the same on a Redis Cluster started for it. */
     redis: { type: 'string', default: 'single' },
     'cpu-prof': { type: 'string' },
+    /**
+     * After the pipeline runs, the floor (bench/fulfillment-floor.ts): BullMQ and the worker's
+     * three upstream requests alone, for the CPU per order this machine charges for those.
+     */
+    floor: { type: 'boolean', default: false },
     /** More node flags for the workers, space-separated, e.g. `--max-semi-space-size=32`. */
     'worker-flags': { type: 'string', default: '' },
   },
@@ -43,6 +49,7 @@ const TIMEOUT_MS = 60_000;
 const WARM_UP = { purchases: 100, enqueues: 300 };
 /** The second pipeline run offers half the saturated throughput, for at most this long. */
 const PACED = { share: 0.5, seconds: 4, maxOrders: 800 };
+const FLOOR = { warmUp: 300, orders: 2000 };
 
 const stacks = new Set<Stack>();
 const redises = new Set<BenchRedis>();
@@ -203,8 +210,9 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLate
   });
   try {
     const saturating = setting('pipeline-orders');
+    const connectors = connectorsFor(stack, redis, keyPrefix);
     const orders = await createPaidOrders(
-      connectorsFor(stack, redis, keyPrefix),
+      connectors,
       WARM_UP.enqueues + saturating + PACED.maxOrders,
     );
     const run = (batch: readonly Order[], ratePerSecond: number) =>
@@ -238,11 +246,49 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLate
         cpu: false,
       },
     );
+    if (args.floor) {
+      await reportFloor(
+        stack,
+        benchRedis,
+        keyPrefix,
+        await createPaidOrders(connectors, FLOOR.warmUp + FLOOR.orders),
+      );
+    }
   } finally {
     await queue.queue.close();
     redis.disconnect();
   }
 };
+
+/** (d) The floor: what BullMQ and the worker's upstream requests alone cost, after a warm-up. */
+async function reportFloor(
+  stack: Stack,
+  benchRedis: BenchRedis,
+  keyPrefix: string,
+  orders: Order[],
+): Promise<void> {
+  const connection = benchRedis.connect();
+  try {
+    const run = (batch: Order[]) =>
+      measureFloorWorker({
+        connection,
+        queuePrefix: `${benchRedis.queuePrefix(keyPrefix)}-floor`,
+        orders: batch,
+        concurrency: setting('concurrency'),
+        commercetoolsUrl: stack.sandboxUrls.commercetools,
+        lmsUrl: stack.sandboxUrls.lms,
+      });
+    await run(orders.splice(0, FLOOR.warmUp));
+    const floor = await run(orders);
+    console.log(
+      `  (d) floor, BullMQ and the three upstream requests alone (bench/fulfillment-floor.ts), in this driver:\n` +
+        `    ${floor.orders} orders in ${floor.seconds.toFixed(2)} s = ${(floor.orders / floor.seconds).toFixed(0)} orders/s, ` +
+        `CPU ${floor.cpuMsPerOrder.toFixed(2)} ms per order (compare worker1's in (b))`,
+    );
+  } finally {
+    connection.disconnect();
+  }
+}
 
 /**
  * Orders as settlePayment leaves them (PAID, one verified seat, a learner each), placed in the
