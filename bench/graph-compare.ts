@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
     rounds: { type: 'string', default: '6' },
     'round-seconds': { type: 'string', default: '5' },
     'latency-ms': { type: 'string', default: '10' },
+    /** The gateways' LOG_LEVEL: warn unless given (info is a deployment's default). */
+    'log-level': { type: 'string' },
   },
 });
 if (!args.baseline) {
@@ -54,7 +56,11 @@ async function main(): Promise<void> {
     const results = await compareBuilds({
       roots: { a: args.baseline!, b: repoRoot },
       nodeFlags: { a: [], b: args['candidate-node-flags'].split(' ').filter(Boolean) },
-      system: { topology: 'separate', redisUrl },
+      system: {
+        topology: 'separate',
+        redisUrl,
+        ...(args['log-level'] ? { gatewayEnv: { LOG_LEVEL: args['log-level'] } } : {}),
+      },
       redisKeyPrefix,
       operations,
       token: await tokenFor('alice'),

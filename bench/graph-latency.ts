@@ -80,6 +80,8 @@ const { values: args } = parseArgs({
      * machine and harness add to any server.
      */
     floor: { type: 'boolean', default: false },
+    /** The gateway's LOG_LEVEL: warn unless given (info is a deployment's default). */
+    'log-level': { type: 'string' },
     /** Run the gateway alone on another Node binary, e.g. to compare release lines. */
     'gateway-node': { type: 'string' },
   },
@@ -368,6 +370,7 @@ async function main(): Promise<void> {
     redisUrl,
     redisKeyPrefix,
     gatewayNodeFlags: args['tracing-only'] ? [] : profileFlags,
+    ...(args['log-level'] ? { gatewayEnv: { LOG_LEVEL: args['log-level'] } } : {}),
     ...(args['gateway-root'] ? { gatewayRoot: args['gateway-root'] } : {}),
     ...(args['gateway-node'] ? { gatewayNode: args['gateway-node'] } : {}),
   });
