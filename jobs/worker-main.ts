@@ -15,7 +15,7 @@ const UPSTREAM_CHECK_TIMEOUT_MS = 5000;
  */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFlushMs);
   logProcessWarnings(logger);
   const upstreams = await upstreamsOfRunningSandbox(config, config.port + 100);
   const flows = await loadFlowsOrExit(config);

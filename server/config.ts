@@ -41,6 +41,8 @@ export interface GatewayConfig {
   jwt: JwtConfig;
   allowedOrigins: string[];
   logLevel: string;
+  /** How long log lines may wait in memory to be written together; 0: each at once. */
+  logFlushMs: number;
   jobs: JobsConfig;
   http: ConnectionLimits;
   subscriptions: SubscriptionLimitSettings & {
@@ -290,6 +292,7 @@ const environmentSchema = z.object({
   SANCTIONS_API_URL: baseUrl.optional(),
   SANCTIONS_API_KEY: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_FLUSH_MS: z.coerce.number().int().min(0).max(10_000).default(100),
 });
 
 /** Every variable the gateway reads: each has its row in the README's configuration table. */
@@ -506,6 +509,7 @@ export function loadConfig(environment: Environment = process.env): GatewayConfi
     },
     allowedOrigins: env.ALLOWED_ORIGINS ?? ['http://localhost:*', 'http://127.0.0.1:*'],
     logLevel: env.LOG_LEVEL,
+    logFlushMs: env.LOG_FLUSH_MS,
     http: {
       headersTimeoutMs: Math.round(env.HTTP_HEADERS_TIMEOUT_SECONDS * 1000),
       requestTimeoutMs: Math.round(env.HTTP_REQUEST_TIMEOUT_SECONDS * 1000),

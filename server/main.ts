@@ -9,7 +9,7 @@ import { resolveUpstreams } from './sandboxed-upstreams.js';
 /** `npm start`: the gateway, with the sandbox for every upstream left unconfigured. */
 async function main(): Promise<void> {
   const config = loadConfigOrExit();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, config.logFlushMs);
   logProcessWarnings(logger);
   const flows = await loadFlowsOrExit(config);
 

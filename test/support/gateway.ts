@@ -70,7 +70,7 @@ export async function startTestGateway(
     config,
     upstreams,
     redis: config.redis.target,
-    logger: createLogger(config.logLevel),
+    logger: createLogger(config.logLevel, config.logFlushMs),
     host: options.host ?? '127.0.0.1',
   });
   if (!options.sharing) sandbox.stripe?.setWebhookUrl(`${gateway.url}/webhooks/stripe`);

@@ -19,6 +19,8 @@ describe('configuration', () => {
     expect(config.jobs.failedJobRetentionDays).toBeNull();
     expect(config.subscriptions.keepAliveMs).toBe(12_000);
     expect(loadConfig({ WS_KEEPALIVE_SECONDS: '25' }).subscriptions.keepAliveMs).toBe(25_000);
+    expect(config.logFlushMs).toBe(100);
+    expect(loadConfig({ LOG_FLUSH_MS: '0' }).logFlushMs).toBe(0);
     expect(config.upstreams).toEqual({
       discovery: null,
       lms: null,
@@ -83,6 +85,9 @@ describe('configuration', () => {
     [{ MAX_CONNECTIONS_PER_CLIENT: '-1' }, /MAX_CONNECTIONS_PER_CLIENT/],
     [{ WS_KEEPALIVE_SECONDS: '0.5' }, /^Invalid configuration: WS_KEEPALIVE_SECONDS /],
     [{ WS_KEEPALIVE_SECONDS: 'often' }, /^Invalid configuration: WS_KEEPALIVE_SECONDS /],
+    [{ LOG_FLUSH_MS: '-1' }, /^Invalid configuration: LOG_FLUSH_MS /],
+    [{ LOG_FLUSH_MS: '0.5' }, /^Invalid configuration: LOG_FLUSH_MS /],
+    [{ LOG_FLUSH_MS: '60000' }, /^Invalid configuration: LOG_FLUSH_MS /],
   ])('stops on %o with one line naming the variable', (environment, message) => {
     const text = configError(environment);
     expect(text).toMatch(message);
