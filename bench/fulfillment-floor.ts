@@ -6,7 +6,7 @@ import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import type { RedisClient } from '../server/redis-connections.js';
 import { commercetoolsToken } from './read-path/critical-path.js';
 
-export interface FloorResult {
+export interface FloorWorkerResult {
   orders: number;
   seconds: number;
   cpuMsPerOrder: number;
@@ -29,7 +29,7 @@ export async function measureFloorWorker(options: {
   concurrency: number;
   commercetoolsUrl: string;
   lmsUrl: string;
-}): Promise<FloorResult> {
+}): Promise<FloorWorkerResult> {
   const { projectKey } = SANDBOX_CREDENTIALS.commercetools;
   const commercetools = new Pool(options.commercetoolsUrl, { connections: options.concurrency });
   const lms = new Pool(options.lmsUrl, { connections: options.concurrency });

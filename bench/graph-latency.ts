@@ -144,8 +144,6 @@ async function measure(
   });
   const cpuAfter = processCpuMs(system.gatewayPid);
   const sandboxCpuAfter = system.sandboxPid === null ? null : processCpuMs(system.sandboxPid);
-  const perSent = (before: number | null, after: number | null) =>
-    before === null || after === null ? null : (after - before) / Math.max(1, gateway.sent);
   const upstreamPerRequest = perRequest(
     await readStats(system.upstreams),
     gateway.ok + gateway.failed,
@@ -165,9 +163,14 @@ async function measure(
     ...(args.floor ? { floor: await measureFloor(system, op, firstAnswer, rate) } : {}),
     criticalPathStages: op.criticalPath.stages,
     upstreamPerRequest,
-    gatewayCpuMsPerRequest: perSent(cpuBefore, cpuAfter),
-    sandboxCpuMsPerRequest: perSent(sandboxCpuBefore, sandboxCpuAfter),
+    gatewayCpuMsPerRequest: cpuMsPerRequest(cpuBefore, cpuAfter, gateway.sent),
+    sandboxCpuMsPerRequest: cpuMsPerRequest(sandboxCpuBefore, sandboxCpuAfter, gateway.sent),
   };
+}
+
+/** A process's CPU ms (from processCpuMs, null without /proc) per request sent between readings. */
+function cpuMsPerRequest(before: number | null, after: number | null, sent: number): number | null {
+  return before === null || after === null ? null : (after - before) / Math.max(1, sent);
 }
 
 /** The floor server, answering what the gateway answered, at the rate the gateway had. */
@@ -197,13 +200,7 @@ async function measureFloor(
       send,
     });
     const cpuAfter = processCpuMs(floor.pid);
-    return {
-      run,
-      cpuMsPerRequest:
-        cpuBefore === null || cpuAfter === null
-          ? null
-          : (cpuAfter - cpuBefore) / Math.max(1, run.sent),
-    };
+    return { run, cpuMsPerRequest: cpuMsPerRequest(cpuBefore, cpuAfter, run.sent) };
   } finally {
     agent.destroy();
     await floor.stop();

@@ -282,18 +282,12 @@ export async function startFloorServer(options: {
     },
     options.repoRoot,
   );
+  const url = `http://127.0.0.1:${port}`;
   try {
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    while (!floor.output.includes('floor listening')) {
-      if (floor.hasExited)
-        throw new Error(`The floor server exited while starting:\n${floor.output}`);
-      if (Date.now() > deadline)
-        throw new Error(`The floor server did not start:\n${floor.output}`);
-      await delay(50);
-    }
+    await waitUntilAnswers(floor, url);
   } catch (error) {
     await floor.stop();
     throw error;
   }
-  return { url: `http://127.0.0.1:${port}`, pid: floor.pid, stop: () => floor.stop() };
+  return { url, pid: floor.pid, stop: () => floor.stop() };
 }

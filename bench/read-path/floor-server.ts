@@ -7,7 +7,7 @@
  * charge any server; the rest of the gateway's added latency is the gateway's own.
  *
  * Started by `graph-latency.js --floor` with FLOOR_PORT, FLOOR_OPERATION, FLOOR_ANSWER and
- * FLOOR_UPSTREAMS (JSON, the sandbox's URLs); it says "floor listening" when it is ready.
+ * FLOOR_UPSTREAMS (JSON, the sandbox's URLs); a GET answers at once, to say it is up.
  */
 import { createServer } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -31,6 +31,11 @@ if (!operation) throw new Error(`No bench operation named ${operationName}`);
 const waitForUpstreams = operation.criticalPath.send ?? (() => Promise.resolve());
 
 const server = createServer((req, res) => {
+  // A GET is the bench asking whether it is up.
+  if (req.method !== 'POST') {
+    res.end('ok');
+    return;
+  }
   req.resume();
   req.once('end', () => {
     waitForUpstreams().then(
@@ -46,5 +51,5 @@ const server = createServer((req, res) => {
   });
 });
 server.keepAliveTimeout = 60_000;
-server.listen(Number(setting('FLOOR_PORT')), '127.0.0.1', () => console.log('floor listening'));
+server.listen(Number(setting('FLOOR_PORT')), '127.0.0.1');
 process.once('SIGTERM', () => server.close(() => process.exit(0)));
