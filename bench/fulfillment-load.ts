@@ -138,9 +138,16 @@ export async function runEnqueues(options: {
   ratePerSecond: number;
   watcher: OrderWatcher;
   timeoutMs: number;
-}): Promise<{ outcome: Outcome; enqueueMs: number[]; launchLagMs: number[] }> {
+  /**
+   * A Redis round trip that does nothing (PING on a connection of its own), sent beside each
+   * enqueue: its times say what this machine and driver add to any command at that moment, the
+   * reference for the enqueue's.
+   */
+  ping: () => Promise<unknown>;
+}): Promise<{ outcome: Outcome; enqueueMs: number[]; pingMs: number[]; launchLagMs: number[] }> {
   const outcome = newOutcome();
   const enqueueMs: number[] = [];
+  const pingMs: number[] = [];
   // How late each enqueue started against its schedule: a starved driver offers less than the rate.
   const launchLagMs: number[] = [];
   const finals: Promise<void>[] = [];
@@ -158,6 +165,7 @@ export async function runEnqueues(options: {
       const orderId = order.id;
       const begun = performance.now();
       launchLagMs.push(begun - (start + (sent * 1000) / options.ratePerSecond));
+      finals.push(options.ping().then(() => void pingMs.push(performance.now() - begun)));
       finals.push(
         options.jobs.enqueue({ ...FULFILLMENT_JOB, orderId }, order).then(async () => {
           enqueueMs.push(performance.now() - begun);
@@ -173,7 +181,7 @@ export async function runEnqueues(options: {
     await new Promise((resolve) => setTimeout(resolve, 1));
   }
   await Promise.all(finals);
-  return { outcome, enqueueMs, launchLagMs };
+  return { outcome, enqueueMs, pingMs, launchLagMs };
 }
 
 async function purchase(

@@ -6,6 +6,8 @@ export interface Measured {
   outcome: Outcome;
   /** Durations of the OrderJobs.enqueue calls, when the run enqueued. */
   enqueueMs?: number[];
+  /** Durations of a PING sent beside each enqueue, on a connection of its own. */
+  pingMs?: number[];
   /** How late each enqueue started against the offered rate's schedule, when the run enqueued. */
   launchLagMs?: number[];
   /** CPU seconds per second of each process over the run, by role; `machine` is every process. */
@@ -16,7 +18,7 @@ export interface Measured {
 /** Runs the measured part, noting the CPU time each process (and the whole machine) used in it. */
 export async function measured(
   pids: Record<string, number>,
-  run: () => Promise<{ outcome: Outcome; enqueueMs?: number[]; launchLagMs?: number[] }>,
+  run: () => Promise<Omit<Measured, 'cpu' | 'seconds'>>,
 ): Promise<Measured> {
   const cpuNow = () => {
     const used: Record<string, number> = {};
@@ -51,6 +53,7 @@ export function report(title: string, run: Measured, options: { cpu: boolean }):
     `    ${run.enqueueMs ? 'enqueue' : 'purchase'} → FULFILLED: ${percentiles(outcome.latenciesMs)}`,
   ];
   if (run.enqueueMs) lines.push(`    enqueue (OrderJobs.enqueue): ${percentiles(run.enqueueMs)}`);
+  if (run.pingMs) lines.push(`    beside it, Redis PING: ${percentiles(run.pingMs)}`);
   if (options.cpu) lines.push(...cpuLines(run, done));
   lines.push(healthLine(run));
   console.log(lines.join('\n'));

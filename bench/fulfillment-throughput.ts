@@ -201,6 +201,7 @@ const purchaseRun: Runs = async (stack, watcher, _keyPrefix, redis, lmsLatencyMs
 /** (b) and (c): enqueue → FULFILLED for paid orders, saturated, then at half that rate. */
 const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLatencyMs) => {
   const redis = benchRedis.connect('queue');
+  const pings = benchRedis.connect('queue');
   // The queue as the gateway's runtime creates it, so enqueue is exactly the webhook's call.
   const queue = createOrderQueue(redis, {
     prefix: benchRedis.queuePrefix(keyPrefix),
@@ -223,6 +224,7 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLate
           ratePerSecond,
           watcher,
           timeoutMs: TIMEOUT_MS,
+          ping: () => pings.ping(),
         }),
       );
     const rate = setting('rate');
@@ -257,6 +259,7 @@ const pipelineRuns: Runs = async (stack, watcher, keyPrefix, benchRedis, lmsLate
   } finally {
     await queue.queue.close();
     redis.disconnect();
+    pings.disconnect();
   }
 };
 
