@@ -23,6 +23,12 @@ const MEMORY_TTL_SECONDS = 15;
 const MEMORY_ENTRIES = 5000;
 /** Listing pages kept in memory: every offset, page size and search text is its own entry. */
 const LISTING_ENTRIES = 500;
+/**
+ * A kept listing page asked for in the last third of its time is answered as it is and asked for
+ * again in the background, so a page in steady demand is renewed before it expires and no request
+ * waits on Discovery for it; none is ever answered older than its time.
+ */
+const LISTING_REFRESH_AT = 2 / 3;
 const CRAWL_CONCURRENCY = 4;
 /** The crawl lock lapses this long after the crawler's last page, should it die mid-crawl. */
 const CRAWL_LOCK_MS = 30_000;
@@ -55,6 +61,8 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
    * (lru-cache's fetch), and a failed call is not kept.
    */
   readonly #listings: LRUCache<string, CatalogPage, ListingQuery>;
+  /** A listing page's remaining time (ms) below which it is renewed in the background. */
+  readonly #listingRenewBelowMs: number;
 
   constructor(http: HttpClient, options: DiscoveryCatalogOptions) {
     this.#http = http;
@@ -75,8 +83,12 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       // A page pushed out while its call is under way (500 other listings asked for meanwhile, a
       // flood of searches) still answers those waiting for it, instead of failing them.
       ignoreFetchAbort: true,
+      // A renewal that fails leaves the page as it was, for the rest of its time (a call that has
+      // nothing kept to fall back on still fails, and keeps nothing).
+      noDeleteOnFetchRejection: true,
       fetchMethod: (_key, _stale, { context }) => this.#fetchListing(context),
     });
+    this.#listingRenewBelowMs = memory.ttl * (1 - LISTING_REFRESH_AT);
   }
 
   async listCourses(args: {
@@ -90,7 +102,14 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       q: args.search?.trim() || undefined,
     };
     const key = JSON.stringify([query.offset, query.limit, query.q ?? null]);
-    const page = await this.#listings.fetch(key, { context: query });
+    // Negative once the page's time is up (0 when none is kept): then it is fetched before answering.
+    const remainingMs = this.#listings.getRemainingTTL(key);
+    const page = await this.#listings.fetch(key, {
+      context: query,
+      // The kept page answers while a renewal is under way, never once its time is up.
+      allowStale: remainingMs > 0,
+      forceRefresh: remainingMs > 0 && remainingMs < this.#listingRenewBelowMs,
+    });
     // The fetch method always answers a page or throws: undefined would mean a bug here.
     if (!page) throw new Error(`No catalog page for ${key}`);
     return page;

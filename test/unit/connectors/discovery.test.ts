@@ -180,6 +180,71 @@ describe('Course Discovery catalog', () => {
     expect(courseRequests()).toBe(2);
   });
 
+  it('renews a listing page asked for in its last third in the background: nobody waits for it', async () => {
+    // A 3 s catalog TTL keeps listing pages 3 s, renewed when asked for after 2 s.
+    const catalog = coldCatalog(3);
+    const first = await catalog.listCourses({ offset: 0, limit: 10 });
+    await sleep(2_200);
+    world.sandbox.discovery.setLatency(400);
+    try {
+      const started = performance.now();
+      const during = await Promise.all(
+        Array.from({ length: 5 }, () => catalog.listCourses({ offset: 0, limit: 10 })),
+      );
+      // Answered from the kept page, not after Discovery's 400 ms, while one renewal is under way.
+      expect(performance.now() - started).toBeLessThan(200);
+      expect(during.every((page) => JSON.stringify(page) === JSON.stringify(first))).toBe(true);
+      await sleep(600);
+      expect(courseRequests()).toBe(2);
+      // Renewed: the page's time started again, so 1.8 s after the first call it is not renewed yet.
+      await sleep(1_200);
+      world.sandbox.discovery.resetStats();
+      await catalog.listCourses({ offset: 0, limit: 10 });
+      expect(courseRequests()).toBe(0);
+    } finally {
+      world.sandbox.discovery.setLatency(0);
+    }
+  });
+
+  it('never answers a listing page older than its time, even while a renewal is under way', async () => {
+    const catalog = coldCatalog(2);
+    await catalog.listCourses({ offset: 0, limit: 10 });
+    await sleep(1_500);
+    world.sandbox.discovery.setLatency(1_500);
+    try {
+      // In its last third: answered at once, and a renewal (1.5 s) starts.
+      const started = performance.now();
+      await catalog.listCourses({ offset: 0, limit: 10 });
+      expect(performance.now() - started).toBeLessThan(200);
+      await sleep(700);
+      // The page's time is up and the renewal is still under way: this call waits for it.
+      const waited = performance.now();
+      await catalog.listCourses({ offset: 0, limit: 10 });
+      expect(performance.now() - waited).toBeGreaterThan(150);
+      expect(courseRequests()).toBe(2);
+    } finally {
+      world.sandbox.discovery.setLatency(0);
+    }
+  });
+
+  it('keeps the listing page for the rest of its time when a renewal fails', async () => {
+    const catalog = coldCatalog(3);
+    const first = await catalog.listCourses({ offset: 0, limit: 10 });
+    await sleep(2_100);
+    world.sandbox.discovery.injectFault({ status: 503, count: 100 });
+    expect(await catalog.listCourses({ offset: 0, limit: 10 })).toEqual(first);
+    // The renewal and its two retries fail within about half a second.
+    await sleep(600);
+    // The failed renewal neither dropped the page nor reached anyone; this call tries again.
+    expect(await catalog.listCourses({ offset: 0, limit: 10 })).toEqual(first);
+    await sleep(600);
+    world.sandbox.discovery.clearFaults();
+    // Its time is up, Discovery is back: asked for again before answering.
+    world.sandbox.discovery.resetStats();
+    expect(await catalog.listCourses({ offset: 0, limit: 10 })).toEqual(first);
+    expect(courseRequests()).toBe(1);
+  });
+
   it('serves cached runs during an outage and maps only the missing keys to the error', async () => {
     const catalog = coldCatalog();
     const [cachedKey, uncachedKey] = DEMO_COURSE_RUNS.map((run) => run.key);
