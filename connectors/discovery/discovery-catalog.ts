@@ -28,7 +28,7 @@ const LISTING_ENTRIES = 500;
  * again in the background, so a page in steady demand is renewed before it expires and no request
  * waits on Discovery for it; none is ever answered older than its time.
  */
-const LISTING_REFRESH_AT = 2 / 3;
+const LISTING_RENEW_AT = 2 / 3;
 const CRAWL_CONCURRENCY = 4;
 /** The crawl lock lapses this long after the crawler's last page, should it die mid-crawl. */
 const CRAWL_LOCK_MS = 30_000;
@@ -88,7 +88,7 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       noDeleteOnFetchRejection: true,
       fetchMethod: (_key, _stale, { context }) => this.#fetchListing(context),
     });
-    this.#listingRenewBelowMs = memory.ttl * (1 - LISTING_REFRESH_AT);
+    this.#listingRenewBelowMs = memory.ttl * (1 - LISTING_RENEW_AT);
   }
 
   async listCourses(args: {
