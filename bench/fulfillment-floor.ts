@@ -1,6 +1,7 @@
 import { Queue, Worker } from 'bullmq';
 import { Pool } from 'undici';
 import { toUpdateActions } from '../connectors/commercetools/mapping.js';
+import { ENROLLMENTS, toEnrollRequest } from '../connectors/lms/lms-enrollment.js';
 import type { Order, OrderChange } from '../connectors/orders.js';
 import { SANDBOX_CREDENTIALS } from '../sandbox/credentials.js';
 import type { RedisClient } from '../server/redis-connections.js';
@@ -78,13 +79,17 @@ export async function measureFloorWorker(options: {
       const line = order.lines[0];
       if (!line) throw new Error(`Order ${order.id} has no line`);
       const fulfilling = await update(order, { status: 'FULFILLING' });
-      await send(lms, '/api/enrollment/v1/enrollment', lmsHeaders, {
-        user: order.ownerUsername,
-        mode: line.mode,
-        is_active: true,
-        course_details: { course_id: line.courseRunKey },
-        enrollment_attributes: [{ namespace: 'order', name: 'order_number', value: order.number }],
-      });
+      await send(
+        lms,
+        ENROLLMENTS,
+        lmsHeaders,
+        toEnrollRequest({
+          username: order.ownerUsername,
+          courseRunKey: line.courseRunKey,
+          mode: line.mode,
+          orderNumber: order.number,
+        }),
+      );
       await update(
         { ...order, status: 'FULFILLING', version: fulfilling.version },
         { status: 'FULFILLED', lineStatuses: { [line.id]: 'FULFILLED' } },

@@ -133,17 +133,12 @@ async function measure(
     if (!looksSuccessful(answer.body))
       throw new Error(`GraphQL errors: ${answer.body.slice(0, 200)}`);
   };
-  await leadIn(rate, send);
-  await resetStats(system.upstreams);
-  const cpuBefore = processCpuMs(system.gatewayPid);
-  const sandboxCpuBefore = system.sandboxPid === null ? null : processCpuMs(system.sandboxPid);
-  const gateway = await runOpenLoop({
-    ratePerSecond: rate,
-    durationMs: seconds.fixedRate * 1000,
-    send,
-  });
-  const cpuAfter = processCpuMs(system.gatewayPid);
-  const sandboxCpuAfter = system.sandboxPid === null ? null : processCpuMs(system.sandboxPid);
+  const {
+    run: gateway,
+    cpuMsPerRequest: [gatewayCpuMsPerRequest = null, sandboxCpuMsPerRequest = null],
+  } = await runAtRate(rate, send, [system.gatewayPid, system.sandboxPid], () =>
+    resetStats(system.upstreams),
+  );
   const upstreamPerRequest = perRequest(
     await readStats(system.upstreams),
     gateway.ok + gateway.failed,
@@ -163,14 +158,36 @@ async function measure(
     ...(args.floor ? { floor: await measureFloor(system, op, firstAnswer, rate) } : {}),
     criticalPathStages: op.criticalPath.stages,
     upstreamPerRequest,
-    gatewayCpuMsPerRequest: cpuMsPerRequest(cpuBefore, cpuAfter, gateway.sent),
-    sandboxCpuMsPerRequest: cpuMsPerRequest(sandboxCpuBefore, sandboxCpuAfter, gateway.sent),
+    gatewayCpuMsPerRequest,
+    sandboxCpuMsPerRequest,
   };
 }
 
-/** A process's CPU ms (from processCpuMs, null without /proc) per request sent between readings. */
-function cpuMsPerRequest(before: number | null, after: number | null, sent: number): number | null {
-  return before === null || after === null ? null : (after - before) / Math.max(1, sent);
+/**
+ * The lead-in at `rate`, then (after `beforeRun`) the recorded fixed-rate run, with the CPU ms
+ * per request sent that each of `pids` used in it (null for a process not there, or without /proc).
+ */
+async function runAtRate(
+  rate: number,
+  send: () => Promise<void>,
+  pids: readonly (number | null)[],
+  beforeRun?: () => Promise<unknown>,
+): Promise<{ run: OpenLoopResult; cpuMsPerRequest: (number | null)[] }> {
+  await leadIn(rate, send);
+  await beforeRun?.();
+  const cpuNow = () => pids.map((pid) => (pid === null ? null : processCpuMs(pid)));
+  const before = cpuNow();
+  const run = await runOpenLoop({
+    ratePerSecond: rate,
+    durationMs: seconds.fixedRate * 1000,
+    send,
+  });
+  const after = cpuNow();
+  const cpuMsPerRequest = after.map((end, i) => {
+    const start = before[i] ?? null;
+    return start === null || end === null ? null : (end - start) / Math.max(1, run.sent);
+  });
+  return { run, cpuMsPerRequest };
 }
 
 /** The floor server, answering what the gateway answered, at the rate the gateway had. */
@@ -192,15 +209,8 @@ async function measureFloor(
     const send = async () => {
       await requestOk(request, agent);
     };
-    await leadIn(rate, send);
-    const cpuBefore = processCpuMs(floor.pid);
-    const run = await runOpenLoop({
-      ratePerSecond: rate,
-      durationMs: seconds.fixedRate * 1000,
-      send,
-    });
-    const cpuAfter = processCpuMs(floor.pid);
-    return { run, cpuMsPerRequest: cpuMsPerRequest(cpuBefore, cpuAfter, run.sent) };
+    const { run, cpuMsPerRequest } = await runAtRate(rate, send, [floor.pid]);
+    return { run, cpuMsPerRequest: cpuMsPerRequest[0] ?? null };
   } finally {
     agent.destroy();
     await floor.stop();
@@ -214,13 +224,7 @@ async function runCriticalPath(
   rate: number,
   send: () => Promise<void>,
 ): Promise<OpenLoopResult> {
-  await leadIn(rate, send);
-  await resetStats(system.upstreams);
-  const run = await runOpenLoop({
-    ratePerSecond: rate,
-    durationMs: seconds.fixedRate * 1000,
-    send,
-  });
+  const { run } = await runAtRate(rate, send, [], () => resetStats(system.upstreams));
   await delay(1000);
   return run;
 }

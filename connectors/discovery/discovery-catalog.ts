@@ -61,8 +61,6 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
    * (lru-cache's fetch), and a failed call is not kept.
    */
   readonly #listings: LRUCache<string, CatalogPage, ListingQuery>;
-  /** A listing page's remaining time (ms) below which it is renewed in the background. */
-  readonly #listingRenewBelowMs: number;
 
   constructor(http: HttpClient, options: DiscoveryCatalogOptions) {
     this.#http = http;
@@ -88,7 +86,6 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
       noDeleteOnFetchRejection: true,
       fetchMethod: (_key, _stale, { context }) => this.#fetchListing(context),
     });
-    this.#listingRenewBelowMs = memory.ttl * (1 - LISTING_RENEW_AT);
   }
 
   async listCourses(args: {
@@ -104,11 +101,12 @@ export class DiscoveryCatalogConnector implements CatalogConnector {
     const key = JSON.stringify([query.offset, query.limit, query.q ?? null]);
     // Negative once the page's time is up (0 when none is kept): then it is fetched before answering.
     const remainingMs = this.#listings.getRemainingTTL(key);
+    const renewBelowMs = this.#listings.ttl * (1 - LISTING_RENEW_AT);
     const page = await this.#listings.fetch(key, {
       context: query,
       // The kept page answers while a renewal is under way, never once its time is up.
       allowStale: remainingMs > 0,
-      forceRefresh: remainingMs > 0 && remainingMs < this.#listingRenewBelowMs,
+      forceRefresh: remainingMs > 0 && remainingMs < renewBelowMs,
     });
     // The fetch method always answers a page or throws: undefined would mean a bug here.
     if (!page) throw new Error(`No catalog page for ${key}`);

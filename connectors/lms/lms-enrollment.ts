@@ -9,7 +9,8 @@ import type {
   LmsListPage,
 } from './wire-types.js';
 
-const ENROLLMENTS = '/api/enrollment/v1/enrollment';
+/** Where enrollments are created, changed and read one at a time (POST and GET). */
+export const ENROLLMENTS = '/api/enrollment/v1/enrollment';
 /** The staff list: lean records (no course details), several users per request, paged. */
 const STAFF_LIST = '/api/enrollment/v1/enrollments/';
 /** The staff list takes at most this many usernames per request. */
@@ -18,6 +19,24 @@ const MAX_USERNAMES_PER_LIST = 100;
 const MAX_LIST_PAGES = 100;
 /** Without a service client: at most this many per-user lists in flight at once. */
 const PER_USER_CONCURRENCY = 8;
+
+export interface EnrollArgs {
+  username: string;
+  courseRunKey: string;
+  mode: string;
+  orderNumber: string;
+}
+
+/** The body that creates or reactivates an enrollment and records the order that paid for it. */
+export function toEnrollRequest(args: EnrollArgs): LmsEnrollmentRequest {
+  return {
+    user: args.username,
+    mode: args.mode,
+    is_active: true,
+    course_details: { course_id: args.courseRunKey },
+    enrollment_attributes: [{ namespace: 'order', name: 'order_number', value: args.orderNumber }],
+  };
+}
 
 /**
  * Enrollments over the Open edX LMS Enrollment API. Changes and single lookups go server to
@@ -93,21 +112,8 @@ export class LmsEnrollmentConnector implements EnrollmentConnector {
   }
 
   /** Creates or reactivates the enrollment, recording the order that paid for it. */
-  async enroll(args: {
-    username: string;
-    courseRunKey: string;
-    mode: string;
-    orderNumber: string;
-  }): Promise<Enrollment> {
-    return this.#post({
-      user: args.username,
-      mode: args.mode,
-      is_active: true,
-      course_details: { course_id: args.courseRunKey },
-      enrollment_attributes: [
-        { namespace: 'order', name: 'order_number', value: args.orderNumber },
-      ],
-    });
+  async enroll(args: EnrollArgs): Promise<Enrollment> {
+    return this.#post(toEnrollRequest(args));
   }
 
   /** Deactivates the enrollment; the LMS wants the current mode repeated. */
